@@ -1,0 +1,4 @@
+import { createServer } from "../../shared/server.ts";
+
+const { port, app } = createServer();
+Deno.serve({ port }, app.fetch);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Provisions a local PostgreSQL 17 with pgvector and pg_cron on 127.0.0.1, plus a websockify
+# bridge for the Neon driver, and prints the DATABASE_URL. Idempotent: a cached root is reused,
+# a running server is left alone.
+#
+# The machines run Debian bookworm, whose PostgreSQL has no pgvector; Debian trixie packages it.
+# Installing trixie packages into bookworm would pull in a newer libc, so the server lives in a
+# minimal trixie root made by debootstrap and is started with chroot. Needs root.
+set -euo pipefail
+
+PG_ROOT="${PGRAG_PG_ROOT:-/var/cache/pgrag/pg17-trixie}"
+PG_PORT="${PGRAG_PG_PORT:-54317}"
+WS_PORT="${PGRAG_WS_PORT:-54318}"
+PG_DB="${PGRAG_PG_DB:-pgrag}"
+PG_PASSWORD="${PGRAG_PG_PASSWORD:-pgrag}"
+PACKAGES="postgresql-17,postgresql-17-pgvector,postgresql-17-cron"
+CONF="$PG_ROOT/etc/postgresql/17/main/postgresql.conf"
+PID_FILE="$PG_ROOT/var/lib/postgresql/17/main/postmaster.pid"
+
+log() { echo "db-up: $*" >&2; }
+
+need_host_packages() {
+  local missing=()
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v websockify >/dev/null || missing+=(websockify)
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+bootstrap_root() {
+  [[ -f "$PG_ROOT/.pgrag-ready" ]] && return
+  log "creating a trixie root with PostgreSQL 17 in $PG_ROOT (about a minute)"
+  rm -rf "$PG_ROOT"
+  mkdir -p "$PG_ROOT"
+  debootstrap --variant=minbase --include="$PACKAGES" trixie "$PG_ROOT" \
+    http://deb.debian.org/debian >/dev/null
+  touch "$PG_ROOT/.pgrag-ready"
+}
+
+configure() {
+  # Appended settings win over earlier ones; the marker keeps this idempotent.
+  grep -q '^# pgrag settings' "$CONF" && return
+  cat >>"$CONF" <<CONF_EOF
+# pgrag settings
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$PG_DB'
+max_connections = 200
+fsync = ${PGRAG_PG_FSYNC:-on}
+CONF_EOF
+}
+
+is_running() {
+  [[ -f "$PID_FILE" ]] && kill -0 "$(head -1 "$PID_FILE")" 2>/dev/null
+}
+
+start_server() {
+  mountpoint -q "$PG_ROOT/proc" || mount -t proc proc "$PG_ROOT/proc"
+  if is_running; then return; fi
+  rm -f "$PID_FILE"
+  chroot "$PG_ROOT" pg_ctlcluster 17 main start
+}
+
+psql_root() {
+  chroot "$PG_ROOT" su postgres -c "psql -p $PG_PORT -v ON_ERROR_STOP=1 -qAt $*"
+}
+
+create_database() {
+  for _ in $(seq 1 50); do
+    psql_root "-c 'select 1'" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  psql_root "-c \"alter role postgres password '$PG_PASSWORD'\"" >/dev/null
+  if [[ -z "$(psql_root "-c \"select 1 from pg_database where datname = '$PG_DB'\"")" ]]; then
+    psql_root "-c 'create database $PG_DB'" >/dev/null
+  fi
+}
+
+start_websockify() {
+  if ! (echo >"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null; then
+    websockify -D "127.0.0.1:$WS_PORT" "127.0.0.1:$PG_PORT" >/dev/null 2>&1
+  fi
+}
+
+need_host_packages
+bootstrap_root
+configure
+start_server
+create_database
+start_websockify
+log "PostgreSQL 17 on 127.0.0.1:$PG_PORT, websockify on 127.0.0.1:$WS_PORT"
+echo "DATABASE_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
+echo "PGRAG_NEON_WS_PROXY=127.0.0.1:$WS_PORT"

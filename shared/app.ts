@@ -1,0 +1,68 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./app-env.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import { jsonBody } from "./http/json-body.ts";
+import { handleError } from "./http/on-error.ts";
+import { Problem } from "./http/problem.ts";
+import { requestDatabase } from "./http/request-database.ts";
+import { validationHook } from "./http/validation.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { VERSION } from "./version.ts";
+
+export const BASE_PATH = "/rag/v1";
+
+export interface AppDependencies {
+  config: Config;
+  /** Returns the open database, opening it on first use (see `lazyDatabase`). */
+  database: () => Promise<Database>;
+}
+
+/** Builds the HTTP app. No side effects: nothing connects until a request needs the database. */
+export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "pgrag",
+      version: VERSION,
+      description: "Multi-tenant storage and retrieval for RAG applications on PostgreSQL.",
+    },
+    servers: [{ url: BASE_PATH }],
+  });
+  api.get("/docs", swaggerUI({ url: `${BASE_PATH}/openapi.json` }));
+
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(timing({ crossOrigin: true }));
+  app.use(secureHeaders());
+  app.use(cors({
+    origin: config.corsOrigins,
+    exposeHeaders: ["X-Request-Id", "Server-Timing", "Retry-After"],
+  }));
+  app.use(requestDatabase(database));
+  app.use(bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new Problem(
+        "payload_too_large",
+        `request bodies are limited to ${config.bodyLimitBytes} bytes`,
+      );
+    },
+  }));
+  app.use(jsonBody());
+  app.route(BASE_PATH, api);
+  app.notFound(() => {
+    throw new Problem("not_found", "no such route");
+  });
+  app.onError(handleError);
+  return app;
+}

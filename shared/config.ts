@@ -1,0 +1,89 @@
+import { z } from "zod";
+import type { DriverName } from "./db/database.ts";
+
+const MIB = 1024 * 1024;
+
+const flag = z.enum(["true", "false", "1", "0", "on", "off"]).transform((value) =>
+  ["true", "1", "on"].includes(value)
+);
+
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** Every environment variable pgrag reads, with its default. The README lists the same. */
+const EnvSchema = z.object({
+  PORT: positiveInt(8000, 65535),
+  DATABASE_URL: z.string().url().optional(),
+  PGRAG_DRIVER: z.enum(["postgres", "neon"]).default("postgres"),
+  PGRAG_DATA_DIR: z.string().min(1).default("./.pgrag/data"),
+  PGRAG_EMBEDDING_DIM: positiveInt(1536, 4000),
+  PGRAG_MIGRATE_ON_START: flag.optional(),
+  PGRAG_DB_MAX_CONNECTIONS: positiveInt(5, 100),
+  PGRAG_DB_IDLE_TIMEOUT: positiveInt(20),
+  PGRAG_DB_CONNECT_TIMEOUT: positiveInt(5, 120),
+  PGRAG_HEALTH_TIMEOUT_MS: positiveInt(2_000),
+  PGRAG_NEON_HTTP: flag.default(true),
+  PGRAG_NEON_WS_PROXY: z.string().min(1).optional(),
+  PGRAG_NEON_HTTP_ENDPOINT: z.string().url().optional(),
+  PGRAG_BODY_LIMIT: positiveInt(8 * MIB),
+  PGRAG_CORS_ORIGINS: z.string().default("*"),
+});
+
+export interface Config {
+  port: number;
+  driver: DriverName;
+  databaseUrl?: string;
+  /** PGlite's data folder (embedded mode only); `memory://` keeps nothing. */
+  dataDir: string;
+  embeddingDim: number;
+  /** Apply pending migrations when the database is first opened. */
+  migrateOnStart: boolean;
+  maxConnections: number;
+  idleTimeoutSeconds: number;
+  connectTimeoutSeconds: number;
+  healthTimeoutMs: number;
+  neonUseHttp: boolean;
+  neonWsProxy?: string;
+  neonHttpEndpoint?: string;
+  bodyLimitBytes: number;
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads the configuration from environment variables; throws ConfigError naming each bad one. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      `${issue.path.join(".")}: ${issue.message}`
+    );
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const driver: DriverName = e.DATABASE_URL ? e.PGRAG_DRIVER : "pglite";
+  return {
+    port: e.PORT,
+    driver,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.PGRAG_DATA_DIR,
+    embeddingDim: e.PGRAG_EMBEDDING_DIM,
+    // The embedded database is private to this process, so it can migrate itself; a shared
+    // server is migrated once, by `deno task db:migrate`, not by every isolate that starts.
+    migrateOnStart: e.PGRAG_MIGRATE_ON_START ?? driver === "pglite",
+    maxConnections: e.PGRAG_DB_MAX_CONNECTIONS,
+    idleTimeoutSeconds: e.PGRAG_DB_IDLE_TIMEOUT,
+    connectTimeoutSeconds: e.PGRAG_DB_CONNECT_TIMEOUT,
+    healthTimeoutMs: e.PGRAG_HEALTH_TIMEOUT_MS,
+    neonUseHttp: e.PGRAG_NEON_HTTP,
+    neonWsProxy: e.PGRAG_NEON_WS_PROXY,
+    neonHttpEndpoint: e.PGRAG_NEON_HTTP_ENDPOINT,
+    bodyLimitBytes: e.PGRAG_BODY_LIMIT,
+    corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The database seam: the one interface the rest of pgrag talks to. Each driver (PGlite,
+ * postgres.js, Neon serverless) implements it in a file of its own; nothing outside `shared/db/`
+ * knows which one runs.
+ */
+
+export type DriverName = "pglite" | "postgres" | "neon";
+
+export type Row = Record<string, unknown>;
+
+/** One parameterized SQL statement. Values always travel as parameters, never in the text. */
+export interface Statement {
+  readonly text: string;
+  readonly params?: readonly unknown[];
+}
+
+/** A connection inside an open transaction. */
+export interface Queryable {
+  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+/** Who a scoped transaction runs as. */
+export type Scope =
+  | { readonly role: "api"; readonly tenantId: string | null }
+  | { readonly role: "admin" };
+
+export interface Database {
+  readonly driver: DriverName;
+  /**
+   * Runs the statements in order in one transaction that first switches to the scope's role and
+   * sets its tenant, both transaction-locally. All or nothing; returns each statement's rows.
+   * Drivers send it in as few round trips as they can (one, where the driver pipelines).
+   */
+  run(scope: Scope, statements: readonly Statement[]): Promise<Row[][]>;
+  /** An interactive transaction as the connecting role, for migrations and maintenance. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors the seam raises, the same whatever driver ran: callers branch on `sqlstate`, never on
+ * message text.
+ */
+
+/** The server rejected a statement; `sqlstate` says why. */
+export class DatabaseError extends Error {
+  override readonly name = "DatabaseError";
+  constructor(
+    readonly sqlstate: string,
+    message: string,
+    readonly constraint?: string,
+    readonly column?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The database could not be reached, or dropped the connection: worth retrying later. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+// Connection exceptions, operator intervention (shutdown, crash) and insufficient resources
+// (too many connections): the statement may well succeed on another try.
+const UNAVAILABLE_CLASSES = ["08", "57P01", "57P02", "57P03", "53"];
+
+interface DriverErrorFields {
+  code?: unknown;
+  message?: unknown;
+  constraint?: unknown;
+  constraint_name?: unknown;
+  column?: unknown;
+  column_name?: unknown;
+}
+
+/**
+ * Maps whatever a driver threw to a DatabaseError or DatabaseUnavailableError. Drivers report
+ * server errors with a SQLSTATE in `code` and their own failures (refused connection, closed
+ * socket, timeouts) with other codes or none.
+ */
+export function toDatabaseError(error: unknown): Error {
+  if (error instanceof DatabaseError || error instanceof DatabaseUnavailableError) return error;
+  const fields = (typeof error === "object" && error !== null ? error : {}) as DriverErrorFields;
+  const code = typeof fields.code === "string" ? fields.code : "";
+  const message = typeof fields.message === "string" ? fields.message : String(error);
+  if (SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) {
+    const constraint = fields.constraint ?? fields.constraint_name;
+    const column = fields.column ?? fields.column_name;
+    return new DatabaseError(
+      code,
+      message,
+      typeof constraint === "string" ? constraint : undefined,
+      typeof column === "string" ? column : undefined,
+    );
+  }
+  return new DatabaseUnavailableError(`database unavailable: ${code || message}`, { cause: error });
+}
+
+/** Rejects with DatabaseUnavailableError when `promise` takes longer than `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(`${what} timed out after ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

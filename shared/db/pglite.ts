@@ -1,0 +1,68 @@
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite/vector";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
+import { toDatabaseError } from "./errors.ts";
+import { scopeStatement } from "./scope.ts";
+
+export interface PgliteOptions {
+  /** A folder for the data, or `memory://` for a throwaway database. */
+  dataDir: string;
+}
+
+/**
+ * Embedded PostgreSQL compiled to WebAssembly, with pgvector and pg_trgm: the zero-setup default.
+ * It has one connection; PGlite queues transactions on it, so they never interleave.
+ */
+export async function openPglite(options: PgliteOptions): Promise<Database> {
+  // PGlite creates only the last folder of the path itself.
+  if (!options.dataDir.includes("://")) await Deno.mkdir(options.dataDir, { recursive: true });
+  const db = await PGlite.create({
+    dataDir: options.dataDir,
+    extensions: { vector, pg_trgm },
+  });
+
+  const queryable = (tx: Pick<PGlite, "query" | "exec">): Queryable => ({
+    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+      const result = await tx.query<R>(text, [...params]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      await tx.exec(script);
+    },
+  });
+
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    try {
+      return await db.transaction((tx) => work(queryable(tx)));
+    } catch (error) {
+      throw toDatabaseError(error);
+    }
+  };
+
+  return {
+    driver: "pglite",
+    run(scope: Scope, statements: readonly Statement[]) {
+      return transaction(async (tx) => {
+        const context = scopeStatement(scope);
+        await tx.query(context.text, context.params);
+        const results: Row[][] = [];
+        for (const statement of statements) {
+          results.push(await tx.query(statement.text, statement.params));
+        }
+        return results;
+      });
+    },
+    transaction,
+    async ping() {
+      try {
+        await db.query("select 1");
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+    async close() {
+      if (!db.closed) await db.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { DatabaseError } from "../db/errors.ts";
+import { Problem, type ProblemCode } from "./problem.ts";
+
+/**
+ * pgrag's own SQLSTATEs: SQL functions raise these with a message written for the client
+ * (`raise exception '...' using errcode = 'PR404'`), and it is passed through as the detail.
+ */
+const PGRAG_SQLSTATES: Record<string, ProblemCode> = {
+  PR400: "validation_failed",
+  PR402: "budget_exceeded",
+  PR403: "forbidden",
+  PR404: "not_found",
+  PR409: "conflict",
+  PR423: "tenant_suspended",
+  PR429: "quota_exceeded",
+};
+
+/** PostgreSQL SQLSTATE classes (first two characters) that a client's input can cause. */
+const CLIENT_CLASSES: Record<string, ProblemCode> = {
+  "22": "validation_failed", // data exception: bad cast, value out of range, NUL byte, ...
+  "23": "validation_failed", // integrity constraint violation (refined below)
+  "54": "validation_failed", // program limit exceeded: a value too large to index or store
+};
+
+const CLIENT_SQLSTATES: Record<string, ProblemCode> = {
+  "23505": "conflict", // unique_violation
+  "23503": "conflict", // foreign_key_violation
+  "23P01": "conflict", // exclusion_violation
+  "42501": "forbidden", // insufficient_privilege, including a row level security violation
+  P0002: "not_found", // no_data_found
+  "40001": "unavailable", // serialization_failure: safe to retry
+  "40P01": "unavailable", // deadlock_detected: safe to retry
+  "57014": "unavailable", // query_canceled: a statement timeout
+};
+
+/** Turns a database error into the problem the client sees, or null for a server defect. */
+export function problemFromDatabaseError(error: DatabaseError): Problem | null {
+  const own = PGRAG_SQLSTATES[error.sqlstate];
+  if (own) return new Problem(own, error.message);
+  const code = CLIENT_SQLSTATES[error.sqlstate] ?? CLIENT_CLASSES[error.sqlstate.slice(0, 2)];
+  if (!code) return null;
+  if (code === "unavailable") {
+    return new Problem(code, "the database is busy; try again", { retryAfterSeconds: 1 });
+  }
+  // PostgreSQL's own messages name tables and can quote stored values, so the client gets the
+  // constraint or column name and a generic sentence instead.
+  const subject = error.constraint ?? error.column;
+  return new Problem(
+    code,
+    subject ? `the request violates ${subject}` : "the request was rejected by the database",
+  );
+}

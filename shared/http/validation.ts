@@ -1,0 +1,17 @@
+import type { Hook } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import { formatPath, Problem } from "./problem.ts";
+
+/**
+ * The default hook of every validated route: a failed zod parse becomes one `validation_failed`
+ * problem that lists each offending field.
+ */
+// deno-lint-ignore no-explicit-any
+export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
+  if (result.success) return;
+  const errors = result.error.issues.map((issue) => ({
+    path: formatPath(issue.path) || result.target,
+    message: issue.message,
+  }));
+  throw new Problem("validation_failed", `the ${result.target} is not valid`, { errors });
+};
