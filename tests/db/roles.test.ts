@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "../support/database.ts";
+
+describe("the request roles", () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase();
+  });
+  afterAll(() => test.close());
+
+  it("cannot log in, bypass row level security or act as superuser", async () => {
+    const roles = await test.db.transaction((tx) =>
+      tx.query(
+        "select rolname, rolcanlogin, rolbypassrls, rolsuper, rolcreaterole, rolcreatedb " +
+          "from pg_roles where rolname in ('pgrag_api', 'pgrag_admin') order by rolname",
+      )
+    );
+    expect(roles).toEqual(["pgrag_admin", "pgrag_api"].map((rolname) => ({
+      rolname,
+      rolcanlogin: false,
+      rolbypassrls: false,
+      rolsuper: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+    })));
+  });
+
+  it("own no object", async () => {
+    const owned = await test.db.transaction((tx) =>
+      tx.query(
+        "select c.relname from pg_class c join pg_roles r on r.oid = c.relowner " +
+          "where r.rolname in ('pgrag_api', 'pgrag_admin') " +
+          "union all select p.proname from pg_proc p join pg_roles r on r.oid = p.proowner " +
+          "where r.rolname in ('pgrag_api', 'pgrag_admin')",
+      )
+    );
+    expect(owned).toEqual([]);
+  });
+
+  it("find row level security enabled and forced on every pgrag table", async () => {
+    const tables = await test.db.transaction((tx) =>
+      tx.query(
+        "select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c " +
+          "join pg_namespace n on n.oid = c.relnamespace " +
+          "where n.nspname = 'pgrag' and c.relkind in ('r', 'p') " +
+          "and c.relname not in ('schema_migrations', 'settings') order by c.relname",
+      )
+    );
+    expect(tables.map((t) => t.relname)).toEqual(["api_keys", "chunks", "documents", "tenants"]);
+    for (const table of tables) {
+      expect(table, String(table.relname)).toMatchObject({
+        relrowsecurity: true,
+        relforcerowsecurity: true,
+      });
+    }
+  });
+});

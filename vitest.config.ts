@@ -1,0 +1,41 @@
+import { defineConfig } from "vitest/config";
+import { TEST_DRIVERS } from "./tests/support/database.ts";
+import { detectServer } from "./tests/support/server.ts";
+
+const WARNING = [
+  "!!! No PostgreSQL server: the database suite ran on PGlite only.",
+  "!!! Run `deno task db:up` (as root) for the postgres.js and Neon drivers too.",
+].join("\n");
+
+export default defineConfig(async () => {
+  const server = await detectServer(process.env);
+  if (!server) {
+    console.warn(`\n${WARNING}\n`);
+    process.env.PGRAG_TEST_SERVER_MISSING = WARNING;
+  }
+  const drivers = server ? TEST_DRIVERS : ["pglite"];
+  const SERVER_ONLY = "tests/server/**/*.test.ts";
+  return {
+    test: {
+      globalSetup: ["tests/support/global-setup.ts"],
+      reporters: ["default", "./tests/support/driver-reporter.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      projects: [
+        { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+        ...drivers.map((driver) => ({
+          extends: true,
+          test: {
+            name: driver,
+            include: [
+              "tests/db/**/*.test.ts",
+              "tests/http/**/*.test.ts",
+              driver === "pglite" ? "tests/embedded/**/*.test.ts" : SERVER_ONLY,
+            ],
+            env: { PGRAG_TEST_DRIVER: driver },
+          },
+        })),
+      ],
+    },
+  };
+});
