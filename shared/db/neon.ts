@@ -1,7 +1,7 @@
 import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
-import { scopeStatement } from "./scope.ts";
+import { beginScopeScript, scopeStatement } from "./scope.ts";
 
 export interface NeonOptions {
   url: string;
@@ -37,11 +37,17 @@ export function openNeon(options: NeonOptions): Database {
   pool.on("error", () => {});
   const http = neon(options.url);
 
+  // A checked-out client whose connection drops emits 'error' too; the failing query reports it.
+  const listening = new WeakSet<PoolClient>();
   const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
     let client: PoolClient | undefined;
     let broken: Error | undefined;
     try {
       client = await pool.connect();
+      if (!listening.has(client)) {
+        client.on("error", () => {});
+        listening.add(client);
+      }
       return await work(client);
     } catch (error) {
       broken = toDatabaseError(error);
@@ -53,9 +59,9 @@ export function openNeon(options: NeonOptions): Database {
     }
   };
 
-  const interactive = <T>(work: (tx: Queryable) => Promise<T>) =>
+  const interactive = <T>(work: (tx: Queryable) => Promise<T>, begin = "begin") =>
     withClient(async (client) => {
-      await client.query("begin");
+      await client.query(begin);
       try {
         const result = await work({
           async query<R extends Row>(text: string, params: readonly unknown[] = []) {
@@ -87,15 +93,19 @@ export function openNeon(options: NeonOptions): Database {
   return {
     driver: "neon",
     async run(scope: Scope, statements: readonly Statement[]) {
-      const all = [scopeStatement(scope), ...statements];
-      if (options.useHttp) return (await runOverHttp(all)).slice(1);
+      if (options.useHttp) {
+        return (await runOverHttp([scopeStatement(scope), ...statements])).slice(1);
+      }
+      // node-postgres waits for each reply, so BEGIN and the context travel as one message.
       return await interactive(async (tx) => {
         const results: Row[][] = [];
-        for (const statement of all) results.push(await tx.query(statement.text, statement.params));
-        return results.slice(1);
-      });
+        for (const statement of statements) {
+          results.push(await tx.query(statement.text, statement.params));
+        }
+        return results;
+      }, beginScopeScript(scope));
     },
-    transaction: interactive,
+    transaction: (work) => interactive(work),
     async ping() {
       if (options.useHttp) {
         await runOverHttp([{ text: "select 1" }]);

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
-import { scopeStatement } from "./scope.ts";
+import { beginScopeScript } from "./scope.ts";
 
 export interface PostgresJsOptions {
   url: string;
@@ -9,16 +9,24 @@ export interface PostgresJsOptions {
   maxConnections: number;
   idleTimeoutSeconds: number;
   connectTimeoutSeconds: number;
+  /**
+   * Use named prepared statements. Off by default: a transaction pooler may hand each transaction
+   * another server connection. Safe on a direct connection and on poolers that track protocol-level
+   * prepared statements (PgBouncer >= 1.21 with max_prepared_statements).
+   */
+  prepare?: boolean;
 }
 
 /**
  * postgres.js over TCP: a direct connection, or Supavisor/PgBouncer in transaction mode. Prepared
- * statements are off because a transaction pooler may hand each transaction another server
- * connection, and all session state is transaction-local (see scope.ts).
+ * statements are off by default because a transaction pooler may hand each transaction another
+ * server connection, and all session state is transaction-local (see scope.ts).
  */
 export function openPostgresJs(options: PostgresJsOptions): Database {
+  // `unsafe()` never prepares unless told to, whatever the client option says.
+  const prepare = options.prepare ?? false;
   const sql = postgres(options.url, {
-    prepare: false,
+    prepare,
     max: options.maxConnections,
     idle_timeout: options.idleTimeoutSeconds,
     connect_timeout: options.connectTimeoutSeconds,
@@ -27,7 +35,7 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
 
   const queryable = (tx: postgres.Sql | postgres.TransactionSql): Queryable => ({
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
-      const rows = await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      const rows = await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
       return [...rows] as unknown as R[];
     },
     async exec(script: string) {
@@ -43,25 +51,28 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
       try {
         connection = await sql.reserve();
         const reserved = connection;
-        // Everything is queued before anything is awaited, so postgres.js pipelines the whole
-        // transaction in one write: one round trip. When a statement fails the server skips to
-        // its sync point, later statements fail as "transaction aborted" and COMMIT turns into a
-        // rollback: all or nothing.
+        // Everything is queued before anything is awaited, so postgres.js pipelines what it can:
+        // BEGIN and the context go as one simple-protocol message together with the first
+        // statement. Without prepared statements postgres.js describes each parameterized
+        // statement before executing it, which costs it one more round trip and ends the
+        // pipeline; with them the whole transaction is one round trip. When a statement fails,
+        // later ones fail as "transaction aborted" and COMMIT turns into a rollback: all or
+        // nothing.
         const send = (statement: Statement) =>
           reserved.unsafe(
             statement.text,
             (statement.params ?? []) as postgres.ParameterOrJSON<never>[],
+            { prepare },
           );
         const pending = [
-          reserved.unsafe("begin"),
-          send(scopeStatement(scope)),
+          reserved.unsafe(beginScopeScript(scope)),
           ...statements.map(send),
           reserved.unsafe("commit"),
         ];
         const settled = await Promise.allSettled(pending);
         const failure = settled.find((result) => result.status === "rejected");
         if (failure) throw failure.reason;
-        return settled.slice(2, -1).map((result) =>
+        return settled.slice(1, -1).map((result) =>
           result.status === "fulfilled" ? ([...result.value] as Row[]) : []
         );
       } catch (error) {

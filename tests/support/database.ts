@@ -4,7 +4,7 @@ import { loadProjectMigrations, migrate } from "../../shared/db/migrations.ts";
 import { openNeon } from "../../shared/db/neon.ts";
 import { openPglite } from "../../shared/db/pglite.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
-import { startNeonHttpServer } from "./neon-http-server.ts";
+import { type NeonHttpServer, startNeonHttpServer } from "./neon-http-server.ts";
 import type { TestServer } from "./server.ts";
 
 /** The driver this vitest project runs the suite on. */
@@ -28,6 +28,8 @@ export function testServer(): TestServer {
 
 export interface TestDatabase {
   db: Database;
+  /** The local Neon `/sql` endpoint, when the driver is neon-http. */
+  http?: NeonHttpServer;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface OpenOptions {
   /** Route the driver's traffic to PostgreSQL through this `host:port` (a test proxy). */
   via?: { hostname: string; port: number };
   maxConnections?: number;
+  /** postgres.js only: use named prepared statements. */
+  prepare?: boolean;
   /** Migrate a fresh embedded database (server databases are migrated by the global setup). */
   migrate?: boolean;
 }
@@ -59,7 +63,11 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
   const server = testServer();
   const url = options.url ?? server.databaseUrl;
   if (driver === "postgres") {
-    const db = openPostgresJs({ url: redirect(url, options.via), ...pool });
+    const db = openPostgresJs({
+      url: redirect(url, options.via),
+      ...pool,
+      prepare: options.prepare,
+    });
     return { db, close: () => db.close() };
   }
   if (driver === "neon-ws") {
@@ -81,6 +89,7 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
   });
   return {
     db,
+    http,
     async close() {
       await db.close();
       await http.close();

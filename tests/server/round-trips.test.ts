@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../shared/app.ts";
+import { parseConfig } from "../../shared/config.ts";
+import type { Statement } from "../../shared/db/database.ts";
+import {
+  createTenant,
+  currentDriver,
+  openTestDatabase,
+  proxyTarget,
+  type TestDatabase,
+} from "../support/database.ts";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+
+/**
+ * Round trips one request costs, counted on the wire: TCP turns for postgres.js and the Neon
+ * WebSocket pool, HTTP requests for Neon HTTP. Connections are warm (open, authenticated).
+ */
+const parameterized: Statement = {
+  text: "select count(*) from pgrag.documents where id <> $1",
+  params: ["x"],
+};
+
+// Per driver: [one parameterized statement, three of them].
+const EXPECTED = {
+  // BEGIN+context with the first describe; each parameterized statement is described, then
+  // executed; COMMIT follows the last one.
+  "postgres": [3, 7],
+  // Prepared statements: the whole transaction goes out in one write.
+  "postgres (prepared statements)": [1, 1],
+  // node-postgres waits for each reply: BEGIN+context, each statement, COMMIT.
+  "neon-ws": [3, 5],
+  // One `transaction([...])` request.
+  "neon-http": [1, 1],
+} as const;
+
+const variants = currentDriver() === "postgres"
+  ? [{ name: "postgres", prepare: false }, {
+    name: "postgres (prepared statements)",
+    prepare: true,
+  }]
+  : [{ name: currentDriver(), prepare: false }];
+
+for (const variant of variants) {
+  const name = variant.name as keyof typeof EXPECTED;
+  describe(`round trips per request, ${name}`, () => {
+    let proxy: TcpProxy;
+    let test: TestDatabase;
+    let tenantId: string;
+
+    beforeAll(async () => {
+      proxy = startTcpProxy(proxyTarget());
+      test = await openTestDatabase({
+        via: { hostname: "127.0.0.1", port: proxy.port },
+        prepare: variant.prepare,
+        maxConnections: 1,
+      });
+      tenantId = await createTenant(test.db);
+    });
+    afterAll(async () => {
+      await test.close();
+      await proxy.close();
+    });
+
+    const count = async (work: () => Promise<unknown>): Promise<number> => {
+      await work(); // warm: the connection is open and statements are prepared
+      proxy.resetCount();
+      test.http?.resetCount();
+      await work();
+      return test.http ? test.http.requests : proxy.roundTrips;
+    };
+
+    it(`costs ${EXPECTED[name][0]} for a transaction with one parameterized statement`, async () => {
+      const trips = await count(() => test.db.run({ role: "api", tenantId }, [parameterized]));
+      console.log(`round trips, ${name}, one statement: ${trips}`);
+      expect(trips).toBe(EXPECTED[name][0]);
+    });
+
+    it(`costs ${EXPECTED[name][1]} for a transaction with three`, async () => {
+      const three = [parameterized, parameterized, parameterized];
+      const trips = await count(() => test.db.run({ role: "api", tenantId }, three));
+      console.log(`round trips, ${name}, three statements: ${trips}`);
+      expect(trips).toBe(EXPECTED[name][1]);
+    });
+
+    it("costs one for GET /health", async () => {
+      const app = createApp({
+        config: parseConfig({}),
+        database: () => Promise.resolve(test.db),
+      });
+      const trips = await count(async () => {
+        expect((await app.request("/rag/v1/health")).status).toBe(200);
+      });
+      expect(trips).toBe(1);
+    });
+  });
+}
