@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
 import { TEST_DRIVERS } from "./tests/support/database.ts";
 import { detectServer } from "./tests/support/server.ts";
 
@@ -7,7 +7,7 @@ const WARNING = [
   "!!! Run `deno task db:up` (as root) for the postgres.js and Neon drivers too.",
 ].join("\n");
 
-export default defineConfig(async () => {
+export default defineConfig(async (): Promise<ViteUserConfig> => {
   const server = await detectServer(process.env);
   if (!server) {
     console.warn(`\n${WARNING}\n`);
@@ -22,9 +22,9 @@ export default defineConfig(async () => {
       testTimeout: 30_000,
       hookTimeout: 60_000,
       projects: [
-        { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+        { extends: true as const, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
         ...drivers.map((driver) => ({
-          extends: true,
+          extends: true as const,
           test: {
             name: driver,
             include: [
