@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   PGRAG_DB_MAX_CONNECTIONS: positiveInt(5, 100),
   PGRAG_DB_IDLE_TIMEOUT: positiveInt(20),
   PGRAG_DB_CONNECT_TIMEOUT: positiveInt(5, 120),
+  PGRAG_DB_PREPARE: flag.default(false),
   PGRAG_HEALTH_TIMEOUT_MS: positiveInt(2_000),
   PGRAG_NEON_HTTP: flag.default(true),
   PGRAG_NEON_WS_PROXY: z.string().min(1).optional(),
@@ -41,6 +42,8 @@ export interface Config {
   maxConnections: number;
   idleTimeoutSeconds: number;
   connectTimeoutSeconds: number;
+  /** postgres.js: named prepared statements (direct connections, PgBouncer >= 1.21). */
+  prepareStatements: boolean;
   healthTimeoutMs: number;
   neonUseHttp: boolean;
   neonWsProxy?: string;
@@ -79,6 +82,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxConnections: e.PGRAG_DB_MAX_CONNECTIONS,
     idleTimeoutSeconds: e.PGRAG_DB_IDLE_TIMEOUT,
     connectTimeoutSeconds: e.PGRAG_DB_CONNECT_TIMEOUT,
+    prepareStatements: e.PGRAG_DB_PREPARE,
     healthTimeoutMs: e.PGRAG_HEALTH_TIMEOUT_MS,
     neonUseHttp: e.PGRAG_NEON_HTTP,
     neonWsProxy: e.PGRAG_NEON_WS_PROXY,

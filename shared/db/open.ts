@@ -32,7 +32,11 @@ async function connect(config: Config): Promise<Database> {
     }
     case "postgres": {
       const { openPostgresJs } = await import("./postgres-js.ts");
-      return openPostgresJs({ url: requireUrl(config), ...pool });
+      return openPostgresJs({
+        url: requireUrl(config),
+        ...pool,
+        prepare: config.prepareStatements,
+      });
     }
     case "neon": {
       const { openNeon } = await import("./neon.ts");
