@@ -31,6 +31,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
               "tests/db/**/*.test.ts",
               "tests/http/**/*.test.ts",
               driver === "pglite" ? "tests/embedded/**/*.test.ts" : SERVER_ONLY,
+              `tests/${driver}/**/*.test.ts`,
             ],
             env: { PGRAG_TEST_DRIVER: driver },
           },

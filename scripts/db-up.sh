@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions a local PostgreSQL 17 with pgvector and pg_cron on 127.0.0.1, plus a websockify
-# bridge for the Neon driver, and prints the DATABASE_URL. Idempotent: a cached root is reused,
+# bridge for the Neon driver and a PgBouncer in transaction mode (what Supabase's and Neon's
+# poolers run), and prints the connection settings. Idempotent: a cached root is reused,
 # a running server is left alone.
 #
 # The machines run Debian bookworm, whose PostgreSQL has no pgvector; Debian trixie packages it.
@@ -11,6 +12,8 @@ set -euo pipefail
 PG_ROOT="${PGRAG_PG_ROOT:-/var/cache/pgrag/pg17-trixie}"
 PG_PORT="${PGRAG_PG_PORT:-54317}"
 WS_PORT="${PGRAG_WS_PORT:-54318}"
+BOUNCER_PORT="${PGRAG_PGBOUNCER_PORT:-54319}"
+BOUNCER_DIR="$(dirname "$PG_ROOT")/pgbouncer"
 PG_DB="${PGRAG_PG_DB:-pgrag}"
 PG_PASSWORD="${PGRAG_PG_PASSWORD:-pgrag}"
 PACKAGES="postgresql-17,postgresql-17-pgvector,postgresql-17-cron"
@@ -23,6 +26,7 @@ need_host_packages() {
   local missing=()
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v websockify >/dev/null || missing+=(websockify)
+  command -v pgbouncer >/dev/null || missing+=(pgbouncer)
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     apt-get update -qq >/dev/null
@@ -86,12 +90,40 @@ start_websockify() {
   fi
 }
 
+start_pgbouncer() {
+  (echo >"/dev/tcp/127.0.0.1/$BOUNCER_PORT") 2>/dev/null && return
+  mkdir -p "$BOUNCER_DIR"
+  # One server connection per database: every transaction of every client shares it, which is
+  # what lets the tests prove that no session state survives from one transaction to the next.
+  cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI_EOF
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = plain
+auth_file = $BOUNCER_DIR/users.txt
+pool_mode = transaction
+default_pool_size = 1
+max_client_conn = 200
+ignore_startup_parameters = extra_float_digits,options,application_name
+logfile = $BOUNCER_DIR/pgbouncer.log
+pidfile = $BOUNCER_DIR/pgbouncer.pid
+INI_EOF
+  echo "\"postgres\" \"$PG_PASSWORD\"" >"$BOUNCER_DIR/users.txt"
+  chown -R postgres "$BOUNCER_DIR"
+  pgbouncer -d -u postgres "$BOUNCER_DIR/pgbouncer.ini"
+}
+
 need_host_packages
 bootstrap_root
 configure
 start_server
 create_database
 start_websockify
-log "PostgreSQL 17 on 127.0.0.1:$PG_PORT, websockify on 127.0.0.1:$WS_PORT"
+start_pgbouncer
+log "PostgreSQL 17 on 127.0.0.1:$PG_PORT, websockify on :$WS_PORT, PgBouncer on :$BOUNCER_PORT"
 echo "DATABASE_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
 echo "PGRAG_NEON_WS_PROXY=127.0.0.1:$WS_PORT"
+echo "PGRAG_PGBOUNCER_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$BOUNCER_PORT/$PG_DB"

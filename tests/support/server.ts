@@ -8,10 +8,13 @@ export interface TestServer {
   databaseUrl: string;
   /** host:port of websockify in front of the server, for the Neon driver. */
   wsProxy: string;
+  /** The test database through PgBouncer in transaction mode, one server connection. */
+  pgbouncerUrl: string;
 }
 
 const DEFAULT_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
 const DEFAULT_WS_PROXY = "127.0.0.1:54318";
+const DEFAULT_PGBOUNCER_URL = "postgres://postgres:pgrag@127.0.0.1:54319/pgrag";
 export const TEST_DATABASE = "pgrag_test";
 
 /**
@@ -36,6 +39,10 @@ export async function detectServer(
     adminUrl,
     databaseUrl: withDatabase(adminUrl, TEST_DATABASE),
     wsProxy: env.PGRAG_TEST_NEON_WS_PROXY ?? DEFAULT_WS_PROXY,
+    pgbouncerUrl: withDatabase(
+      env.PGRAG_TEST_PGBOUNCER_URL ?? DEFAULT_PGBOUNCER_URL,
+      TEST_DATABASE,
+    ),
   };
 }
 
