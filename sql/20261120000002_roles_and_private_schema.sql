@@ -62,3 +62,29 @@ begin
 end
 $$;
 comment on function pgrag.touch_updated_at() is 'Trigger: sets updated_at to now() on update.';
+
+-- Contract: makes `target` a tenant table. Row level security is enabled and forced (so even the
+-- table owner is subject to it), a restrictive policy pins every command of the API role to the
+-- tenant of the current transaction, and a permissive one grants the API role the table's
+-- commands within it; without the restrictive policy the permissive one would open the table.
+-- Every table with a tenant_id column goes through here, so none can be forgotten or drift.
+create function pgrag.isolate_by_tenant(target regclass)
+returns void
+language plpgsql
+as $$
+begin
+  execute format('alter table %s enable row level security', target);
+  execute format('alter table %s force row level security', target);
+  execute format(
+    'create policy "Rows are visible only to their own tenant" on %s as restrictive '
+    'for all to pgrag_api '
+    'using (tenant_id = (select pgrag.current_tenant_id())) '
+    'with check (tenant_id = (select pgrag.current_tenant_id()))', target);
+  execute format(
+    'create policy "The API role works on the rows of its tenant" on %s '
+    'for all to pgrag_api using (true) with check (true)', target);
+  execute format('grant select, insert, update, delete on %s to pgrag_api', target);
+end
+$$;
+comment on function pgrag.isolate_by_tenant(regclass) is
+  'Migrations only: forces row level security on a tenant table with the tenant policies.';

@@ -75,26 +75,5 @@ end
 $$;
 comment on column pgrag.chunks.embedding is 'Chunk embedding (vector, or halfvec above 2000 dimensions); null until attached.';
 
--- Row level security: a restrictive policy pins every command to the caller's tenant, and a
--- permissive one per table grants the API role the commands it needs within it.
-alter table pgrag.documents enable row level security;
-alter table pgrag.documents force row level security;
-create policy "Documents are visible only to their own tenant" on pgrag.documents
-  as restrictive for all to pgrag_api
-  using (tenant_id = (select pgrag.current_tenant_id()))
-  with check (tenant_id = (select pgrag.current_tenant_id()));
-create policy "The API reads and writes documents" on pgrag.documents
-  for all to pgrag_api
-  using (true) with check (true);
-grant select, insert, update, delete on pgrag.documents to pgrag_api;
-
-alter table pgrag.chunks enable row level security;
-alter table pgrag.chunks force row level security;
-create policy "Chunks are visible only to their own tenant" on pgrag.chunks
-  as restrictive for all to pgrag_api
-  using (tenant_id = (select pgrag.current_tenant_id()))
-  with check (tenant_id = (select pgrag.current_tenant_id()));
-create policy "The API reads and writes chunks" on pgrag.chunks
-  for all to pgrag_api
-  using (true) with check (true);
-grant select, insert, update, delete on pgrag.chunks to pgrag_api;
+select pgrag.isolate_by_tenant('pgrag.documents');
+select pgrag.isolate_by_tenant('pgrag.chunks');
