@@ -31,7 +31,7 @@ export function handleError(error: unknown, c: Context): Response {
   return problemResponse(c, problem, requestId);
 }
 
-export function problemResponse(c: Context, problem: Problem, requestId: string): Response {
+function problemResponse(c: Context, problem: Problem, requestId: string): Response {
   const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
   if (problem.options.retryAfterSeconds !== undefined) {
     headers["Retry-After"] = String(problem.options.retryAfterSeconds);

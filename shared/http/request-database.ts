@@ -4,7 +4,6 @@ import type { Database, Row, Scope, Statement } from "../db/database.ts";
 
 /** What a route sees of the database: the seam's scoped calls, timed for Server-Timing. */
 export interface RequestDatabase {
-  readonly driver: () => Promise<Database["driver"]>;
   run(scope: Scope, statements: readonly Statement[]): Promise<Row[][]>;
   ping(): Promise<void>;
 }
@@ -27,7 +26,6 @@ export function requestDatabase(
       }
     };
     c.set("db", {
-      driver: () => open().then((db) => db.driver),
       run: (scope, statements) => timed((db) => db.run(scope, statements)),
       ping: () => timed((db) => db.ping()),
     });
