@@ -34,6 +34,8 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
   });
 
   const queryable = (tx: postgres.Sql | postgres.TransactionSql): Queryable => ({
+    // Both send their statement before their first await, so calls made together are queued
+    // together, in call order.
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
       const rows = await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
       return [...rows] as unknown as R[];
@@ -50,7 +52,7 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
       let connection: postgres.ReservedSql | undefined;
       try {
         connection = await sql.reserve();
-        const reserved = connection;
+        const tx = queryable(connection);
         // Everything is queued before anything is awaited, so postgres.js pipelines what it can:
         // BEGIN and the context go as one simple-protocol message together with the first
         // statement. Without prepared statements postgres.js describes each parameterized
@@ -58,23 +60,13 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
         // pipeline; with them the whole transaction is one round trip. When a statement fails,
         // later ones fail as "transaction aborted" and COMMIT turns into a rollback: all or
         // nothing.
-        const send = (statement: Statement) =>
-          reserved.unsafe(
-            statement.text,
-            (statement.params ?? []) as postgres.ParameterOrJSON<never>[],
-            { prepare },
-          );
-        const pending = [
-          reserved.unsafe(beginScopeScript(scope)),
-          ...statements.map(send),
-          reserved.unsafe("commit"),
-        ];
-        const settled = await Promise.allSettled(pending);
+        const opened = tx.exec(beginScopeScript(scope));
+        const results = statements.map((statement) => tx.query(statement.text, statement.params));
+        const committed = tx.exec("commit");
+        const settled = await Promise.allSettled([opened, ...results, committed]);
         const failure = settled.find((result) => result.status === "rejected");
         if (failure) throw failure.reason;
-        return settled.slice(1, -1).map((result) =>
-          result.status === "fulfilled" ? ([...result.value] as Row[]) : []
-        );
+        return await Promise.all(results);
       } catch (error) {
         throw toDatabaseError(error);
       } finally {

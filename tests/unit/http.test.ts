@@ -10,6 +10,13 @@ import { validationHook } from "../../shared/http/validation.ts";
 const noDatabase = () => Promise.reject(new Error("this test does not use the database"));
 const app = createApp({ config: parseConfig({ PGRAG_BODY_LIMIT: "1024" }), database: noDatabase });
 
+const post = (contentType: string, body: string) =>
+  app.request("/rag/v1/anything", {
+    method: "POST",
+    headers: { "Content-Type": contentType },
+    body,
+  });
+
 async function problem(response: Response) {
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   return await response.json();
@@ -39,31 +46,19 @@ describe("the HTTP basics", () => {
   });
 
   it("answers malformed JSON with invalid_json", async () => {
-    const response = await app.request("/rag/v1/anything", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: '{"documents": [',
-    });
+    const response = await post("application/json", '{"documents": [');
     expect(response.status).toBe(400);
     expect(await problem(response)).toMatchObject({ code: "invalid_json" });
   });
 
   it("answers a non-JSON body with unsupported_media_type", async () => {
-    const response = await app.request("/rag/v1/anything", {
-      method: "POST",
-      headers: { "Content-Type": "text/plain" },
-      body: "hello",
-    });
+    const response = await post("text/plain", "hello");
     expect(response.status).toBe(415);
     expect(await problem(response)).toMatchObject({ code: "unsupported_media_type" });
   });
 
   it("answers an oversize body with payload_too_large", async () => {
-    const response = await app.request("/rag/v1/anything", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text: "x".repeat(2048) }),
-    });
+    const response = await post("application/json", JSON.stringify({ text: "x".repeat(2048) }));
     expect(response.status).toBe(413);
     expect(await problem(response)).toMatchObject({ code: "payload_too_large" });
   });
