@@ -5,5 +5,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     db: RequestDatabase;
+    /** SHA-256 (hex) of the request's API key, on tenant routes. */
+    apiKeyHash: string;
   };
 }

@@ -14,10 +14,16 @@ import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
 import { validationHook } from "./http/validation.ts";
+import { requireApiKey } from "./http/tenant.ts";
+import { cacheRoutes } from "./routes/cache.ts";
+import { chunkRoutes } from "./routes/chunks.ts";
+import { documentRoutes } from "./routes/documents.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { API_KEY_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
+const TENANT_PATHS = ["/documents", "/documents/*", "/chunks", "/chunks/*", "/cache/*"];
 
 export interface AppDependencies {
   config: Config;
@@ -29,6 +35,13 @@ export interface AppDependencies {
 export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
+  // Every tenant route needs an API key; the paths are listed because middleware of a sub-app
+  // mounted at "/" would also run for /health and for unknown paths.
+  for (const path of TENANT_PATHS) api.use(path, requireApiKey());
+  api.route("/", documentRoutes(config));
+  api.route("/", chunkRoutes(config));
+  api.route("/", cacheRoutes(config));
+  api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

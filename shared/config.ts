@@ -27,6 +27,9 @@ const EnvSchema = z.object({
   PGRAG_NEON_WS_PROXY: z.string().min(1).optional(),
   PGRAG_NEON_HTTP_ENDPOINT: z.string().url().optional(),
   PGRAG_BODY_LIMIT: positiveInt(8 * MIB),
+  PGRAG_MAX_BATCH_ITEMS: positiveInt(1000, 100_000),
+  PGRAG_MAX_TEXT_BYTES: positiveInt(MIB),
+  PGRAG_MAX_METADATA_BYTES: positiveInt(64 * 1024),
   PGRAG_CORS_ORIGINS: z.string().default("*"),
 });
 
@@ -50,6 +53,17 @@ export interface Config {
   neonHttpEndpoint?: string;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  limits: Limits;
+}
+
+/** Per-request limits on what clients send (the body limit aside). */
+export interface Limits {
+  /** Items in any batch: documents, chunks, ids, embeddings. */
+  batchItems: number;
+  /** UTF-8 bytes of any one text field (content, prompt, response). */
+  textBytes: number;
+  /** Bytes of a metadata object serialized as JSON. */
+  metadataBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -89,5 +103,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     neonHttpEndpoint: e.PGRAG_NEON_HTTP_ENDPOINT,
     bodyLimitBytes: e.PGRAG_BODY_LIMIT,
     corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+    limits: {
+      batchItems: e.PGRAG_MAX_BATCH_ITEMS,
+      textBytes: e.PGRAG_MAX_TEXT_BYTES,
+      metadataBytes: e.PGRAG_MAX_METADATA_BYTES,
+    },
   };
 }

@@ -21,9 +21,17 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
-/** Who a scoped transaction runs as. */
+/** What a tenant credential allows, in increasing order (see `pgrag.authenticate_api_key`). */
+export type AccessLevel = "reader" | "writer" | "admin";
+
+/**
+ * Who a scoped transaction runs as: the API role for one tenant (known from a verified token, or
+ * found by the database from an API key's SHA-256 hash, which also checks the key's level and the
+ * tenant's status before any work runs), or the admin role for the tenant registry.
+ */
 export type Scope =
   | { readonly role: "api"; readonly tenantId: string | null }
+  | { readonly role: "api"; readonly apiKeyHash: string; readonly access: AccessLevel }
   | { readonly role: "admin" };
 
 export interface Database {

@@ -11,6 +11,8 @@ export class DatabaseError extends Error {
     message: string,
     readonly constraint?: string,
     readonly column?: string,
+    /** The DETAIL field; pgrag's own SQL functions put the offending request path there. */
+    readonly detail?: string,
   ) {
     super(message);
   }
@@ -36,6 +38,7 @@ interface DriverErrorFields {
   constraint_name?: unknown;
   column?: unknown;
   column_name?: unknown;
+  detail?: unknown;
 }
 
 /**
@@ -56,6 +59,7 @@ export function toDatabaseError(error: unknown): Error {
       message,
       typeof constraint === "string" ? constraint : undefined,
       typeof column === "string" ? column : undefined,
+      typeof fields.detail === "string" ? fields.detail : undefined,
     );
   }
   return new DatabaseUnavailableError(`database unavailable: ${code || message}`, { cause: error });

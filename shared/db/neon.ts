@@ -1,7 +1,7 @@
 import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
-import { beginScopeScript, scopeStatement } from "./scope.ts";
+import { beginScopeScript, scopeStatements } from "./scope.ts";
 
 export interface NeonOptions {
   url: string;
@@ -94,7 +94,8 @@ export function openNeon(options: NeonOptions): Database {
     driver: "neon",
     async run(scope: Scope, statements: readonly Statement[]) {
       if (options.useHttp) {
-        return (await runOverHttp([scopeStatement(scope), ...statements])).slice(1);
+        const context = scopeStatements(scope);
+        return (await runOverHttp([...context, ...statements])).slice(context.length);
       }
       // node-postgres waits for each reply, so BEGIN and the context travel as one message.
       return await interactive(async (tx) => {

@@ -3,7 +3,7 @@ import { vector } from "@electric-sql/pglite/vector";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
-import { scopeStatement } from "./scope.ts";
+import { scopeStatements } from "./scope.ts";
 
 export interface PgliteOptions {
   /** A folder for the data, or `memory://` for a throwaway database. */
@@ -44,8 +44,7 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
     driver: "pglite",
     run(scope: Scope, statements: readonly Statement[]) {
       return transaction(async (tx) => {
-        const context = scopeStatement(scope);
-        await tx.query(context.text, context.params);
+        for (const context of scopeStatements(scope)) await tx.query(context.text, context.params);
         const results: Row[][] = [];
         for (const statement of statements) {
           results.push(await tx.query(statement.text, statement.params));

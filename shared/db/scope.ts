@@ -2,6 +2,8 @@ import type { Scope, Statement } from "./database.ts";
 
 const ROLE_NAMES = { api: "pgrag_api", admin: "pgrag_admin" } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ACCESS_LEVELS = new Set(["reader", "writer", "admin"]);
 
 /**
  * The settings that open every scoped transaction: the role, the tenant (always written, empty
@@ -11,27 +13,47 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * request's role or tenant into the next.
  */
 function contextSettings(scope: Scope): [name: string, value: string][] {
-  const tenantId = scope.role === "api" ? scope.tenantId ?? "" : "";
+  const tenantId = "tenantId" in scope ? scope.tenantId ?? "" : "";
   return [["role", ROLE_NAMES[scope.role]], ["pgrag.tenant_id", tenantId], ["timezone", "UTC"]];
 }
 
-/** The context as one parameterized statement, for drivers that send it in the same request. */
-export function scopeStatement(scope: Scope): Statement {
+/**
+ * An API key scope is completed by the database: `pgrag.authenticate_api_key` finds the key by
+ * its hash, refuses a revoked key, a weaker level or a suspended tenant, and sets the tenant, all
+ * in the transaction that does the work, so a revoked key stops working on its next request.
+ */
+function apiKeyCheck(scope: Scope): { hash: string; access: string } | null {
+  if (!("apiKeyHash" in scope)) return null;
+  if (!SHA256_HEX.test(scope.apiKeyHash)) throw new TypeError("API key hash must be SHA-256 hex");
+  if (!ACCESS_LEVELS.has(scope.access)) throw new TypeError("unknown access level");
+  return { hash: scope.apiKeyHash, access: scope.access };
+}
+
+/** The context as parameterized statements, for drivers that send them in the same request. */
+export function scopeStatements(scope: Scope): Statement[] {
   const settings = contextSettings(scope);
-  return {
+  const statements: Statement[] = [{
     text: "select " +
       settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", "),
     params: settings.flat(),
-  };
+  }];
+  const key = apiKeyCheck(scope);
+  if (key) {
+    statements.push({
+      text: "select pgrag.authenticate_api_key(decode($1, 'hex'), $2)",
+      params: [key.hash, key.access],
+    });
+  }
+  return statements;
 }
 
 /**
  * BEGIN and the context as one parameterless script: drivers that must describe a parameterized
  * statement before executing it (postgres.js without prepared statements) or that wait for each
  * reply (node-postgres over Neon's WebSocket) send it as a single simple-protocol message, which
- * saves one or two round trips per request. The role names and time zone are constants; the
- * tenant id comes from verified credentials and is checked to be a canonical UUID right here, so
- * nothing else can reach the text.
+ * saves one or two round trips per request. The role names, levels and time zone are constants;
+ * the tenant id and key hash come from verified credentials or our own hashing and are checked
+ * to be a canonical UUID and 64 hex digits right here, so nothing else can reach the text.
  */
 export function beginScopeScript(scope: Scope): string {
   const settings = contextSettings(scope).map(([name, value]) => {
@@ -39,5 +61,9 @@ export function beginScopeScript(scope: Scope): string {
     if (value !== "" && !UUID.test(value)) throw new TypeError("tenant id must be a UUID");
     return `set_config('${name}', '${value.toLowerCase()}', true)`;
   });
-  return `begin; select ${settings.join(", ")}`;
+  const key = apiKeyCheck(scope);
+  const check = key
+    ? `; select pgrag.authenticate_api_key(decode('${key.hash}', 'hex'), '${key.access}')`
+    : "";
+  return `begin; select ${settings.join(", ")}${check}`;
 }

@@ -4,9 +4,12 @@ import { Problem, type ProblemCode } from "./problem.ts";
 /**
  * pgrag's own SQLSTATEs: SQL functions raise these with a message written for the client
  * (`raise exception '...' using errcode = 'PR404'`), and it is passed through as the detail.
+ * When the error concerns one item of the request, the function names its path in DETAIL
+ * (`using detail = 'chunks[3].document_id'`) and the problem lists it under `errors`.
  */
 const PGRAG_SQLSTATES: Record<string, ProblemCode> = {
   PR400: "validation_failed",
+  PR401: "unauthenticated",
   PR402: "budget_exceeded",
   PR403: "forbidden",
   PR404: "not_found",
@@ -36,7 +39,10 @@ const CLIENT_SQLSTATES: Record<string, ProblemCode> = {
 /** Turns a database error into the problem the client sees, or null for a server defect. */
 export function problemFromDatabaseError(error: DatabaseError): Problem | null {
   const own = PGRAG_SQLSTATES[error.sqlstate];
-  if (own) return new Problem(own, error.message);
+  if (own) {
+    const errors = error.detail ? [{ path: error.detail, message: error.message }] : undefined;
+    return new Problem(own, error.message, { errors });
+  }
   const code = CLIENT_SQLSTATES[error.sqlstate] ?? CLIENT_CLASSES[error.sqlstate.slice(0, 2)];
   if (!code) return null;
   if (code === "unavailable") {

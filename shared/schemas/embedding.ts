@@ -1,0 +1,70 @@
+import { z } from "@hono/zod-openapi";
+import { Buffer } from "node:buffer";
+
+/** Above this many dimensions embeddings are stored as halfvec (see the chunks migration). */
+const HALFVEC_ABOVE = 2000;
+const FLOAT32_MAX = 3.4028234663852886e38;
+const HALF_MAX = 65504;
+// pgvector sums squares in single precision for cosine distance: a sum that overflows or
+// underflows there makes every distance NaN, so such vectors are refused like a zero vector.
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * An embedding as the API accepts it: a JSON array of numbers, or base64 of little-endian
+ * float32 values (OpenAI's `encoding_format: "base64"`, a quarter of the bytes and no number
+ * parsing). Either way it must have exactly `dimension` finite values that the stored type can
+ * hold, and a norm whose cosine is defined. The output is pgvector's text form, ready for SQL.
+ */
+export function embeddingSchema(dimension: number) {
+  const maxMagnitude = dimension > HALFVEC_ABOVE ? HALF_MAX : FLOAT32_MAX;
+  return z.union([z.array(z.number()), z.string()])
+    .transform((value, ctx) => {
+      const values = typeof value === "string" ? decodeFloat32Base64(value) : value;
+      const problem = values === null
+        ? "must be a JSON array of numbers or base64 of little-endian float32 values"
+        : describeProblem(values, dimension, maxMagnitude);
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem, input: value });
+        return z.NEVER;
+      }
+      return `[${(values as ArrayLike<number>).toString()}]`;
+    })
+    .openapi({
+      description: `${dimension} numbers, as a JSON array or as base64 of float32 little-endian`,
+      example: [0.0123, -0.0456, 0.0789],
+    });
+}
+
+function decodeFloat32Base64(text: string): Float32Array | null {
+  if (!BASE64.test(text) || text.length % 4 !== 0) return null;
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.byteLength % 4 !== 0) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Float32Array(bytes.byteLength / 4);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+  return values;
+}
+
+function describeProblem(
+  values: ArrayLike<number>,
+  dimension: number,
+  maxMagnitude: number,
+): string | null {
+  if (values.length !== dimension) {
+    return `must have ${dimension} dimensions, not ${values.length}`;
+  }
+  let sumOfSquares = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!Number.isFinite(value) || Math.abs(value) > maxMagnitude) {
+      return `value ${i} must be a finite number of magnitude at most ${maxMagnitude}`;
+    }
+    sumOfSquares += value * value;
+  }
+  if (sumOfSquares === 0) return "must not be the zero vector (its cosine is undefined)";
+  if (sumOfSquares < FLOAT32_MIN_NORMAL || sumOfSquares > FLOAT32_MAX) {
+    return "its norm is too small or too large for single precision (its cosine would be NaN)";
+  }
+  return null;
+}

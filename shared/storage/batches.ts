@@ -1,0 +1,155 @@
+import { Problem } from "../http/problem.ts";
+import { chunkByTokens, type ChunkingOptions } from "../text/chunking.ts";
+import { derivedId } from "../text/ids.ts";
+
+/** A chunk row as `pgrag.store_chunks` reads it from JSON. */
+export interface ChunkRow {
+  id: string;
+  document_id: string;
+  chunk_index: number;
+  content: string;
+  tokens: number | null;
+  /** pgvector text, or null for a chunk without an embedding yet. */
+  embedding: string | null;
+  file_path: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/** A document row as `pgrag.upsert_documents` reads it from JSON. */
+export interface DocumentRow {
+  id: string;
+  title: string | null;
+  content: string;
+  source: string | null;
+  file_path: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+interface ChunkInput {
+  id?: string;
+  content: string;
+  chunk_index?: number;
+  tokens?: number;
+  embedding?: string;
+  metadata?: Record<string, unknown>;
+}
+
+interface DocumentInput {
+  id?: string;
+  title?: string | null;
+  content: string;
+  source?: string | null;
+  file_path?: string | null;
+  metadata?: Record<string, unknown>;
+  chunks?: ChunkInput[];
+}
+
+/**
+ * Collects rows by id for one batch statement. A row may appear once: ids a client chose twice
+ * are refused naming both places, while two chunks whose derived ids agree have the same
+ * content and collapse into the later one (as re-sending that content would do).
+ */
+class RowsById<R extends { id: string }> {
+  readonly #rows = new Map<string, { row: R; path: string; derived: boolean }>();
+
+  add(row: R, path: string, derived: boolean): void {
+    const earlier = this.#rows.get(row.id);
+    if (earlier && !(derived && earlier.derived)) {
+      throw new Problem("validation_failed", `id ${row.id} appears twice in the request`, {
+        errors: [{ path, message: `repeats the id of ${earlier.path}` }],
+      });
+    }
+    this.#rows.delete(row.id);
+    this.#rows.set(row.id, { row, path, derived });
+  }
+
+  rows(): R[] {
+    return [...this.#rows.values()].map((entry) => entry.row);
+  }
+}
+
+/**
+ * The rows of a `POST /documents` batch: ids derived where missing, and content chunked by
+ * tokens for documents sent without chunks.
+ */
+export function documentBatch(
+  documents: readonly DocumentInput[],
+  chunking: ChunkingOptions,
+): { documents: DocumentRow[]; chunks: ChunkRow[] } {
+  const documentRows = new RowsById<DocumentRow>();
+  const chunkRows = new RowsById<ChunkRow>();
+  documents.forEach((document, i) => {
+    const id = document.id ?? derivedId("doc", document.content);
+    documentRows.add(
+      {
+        id,
+        title: document.title ?? null,
+        content: document.content,
+        source: document.source ?? null,
+        file_path: document.file_path ?? null,
+        metadata: document.metadata ?? null,
+      },
+      `documents[${i}].id`,
+      document.id === undefined,
+    );
+    const chunks: ChunkInput[] = document.chunks ??
+      chunkByTokens(document.content, chunking).map((chunk) => ({
+        content: chunk.content,
+        tokens: chunk.tokens,
+        chunk_index: chunk.chunkIndex,
+      }));
+    chunks.forEach((chunk, k) => {
+      chunkRows.add(
+        chunkRow(chunk, id, k),
+        `documents[${i}].chunks[${k}].id`,
+        chunk.id === undefined,
+      );
+    });
+  });
+  return { documents: documentRows.rows(), chunks: chunkRows.rows() };
+}
+
+interface StandaloneChunkInput extends ChunkInput {
+  document_id: string;
+  chunk_index: number;
+  file_path?: string | null;
+}
+
+/**
+ * The rows of a `POST /chunks` batch, and the distinct documents they name with the path of the
+ * first chunk naming each (so a missing document can be reported where it was named).
+ */
+export function chunkBatch(chunks: readonly StandaloneChunkInput[]): {
+  chunks: ChunkRow[];
+  documents: { id: string; path: string }[];
+} {
+  const rows = new RowsById<ChunkRow>();
+  const documents = new Map<string, string>();
+  chunks.forEach((chunk, i) => {
+    rows.add(
+      { ...chunkRow(chunk, chunk.document_id, i), file_path: chunk.file_path ?? null },
+      `chunks[${i}].id`,
+      chunk.id === undefined,
+    );
+    if (!documents.has(chunk.document_id)) {
+      documents.set(chunk.document_id, `chunks[${i}].document_id`);
+    }
+  });
+  return {
+    chunks: rows.rows(),
+    documents: [...documents].map(([id, path]) => ({ id, path })),
+  };
+}
+
+function chunkRow(chunk: ChunkInput, documentId: string, position: number): ChunkRow {
+  return {
+    id: chunk.id ?? derivedId("chunk", chunk.content),
+    document_id: documentId,
+    chunk_index: chunk.chunk_index ?? position,
+    content: chunk.content,
+    tokens: chunk.tokens ?? null,
+    embedding: chunk.embedding ?? null,
+    file_path: null,
+    metadata: chunk.metadata ?? null,
+  };
+}
