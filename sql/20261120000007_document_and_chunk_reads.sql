@@ -75,7 +75,8 @@ as $$
 declare
   sort_column text := case sort when 'updated_at_desc' then 'updated_at'
                                 when 'created_at_desc' then 'created_at' end;
-  ordering text := coalesce(format('d.%I desc, d.id desc', sort_column), 'd.id');
+  ordering text := case when sort_column is null then 'd.id'
+                        else format('d.%I desc, d.id desc', sort_column) end;
   page pgrag.documents[];
   last_row pgrag.documents;
   next_key json;

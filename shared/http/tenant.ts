@@ -29,8 +29,9 @@ export function tenantScope(c: Context<AppEnv>, access: AccessLevel): Scope {
 /**
  * Calls one pgrag SQL function in the tenant's scope and returns its single value: each tenant
  * route is this one statement inside its authenticated transaction. Arrays and objects cross as
- * JSON text (`$1::text::json`): declared `text`, drivers pass the string through untouched,
- * where a `json` parameter would make some of them encode it a second time.
+ * JSON text (`$1::text::json`), booleans as text (`$2::text::boolean`): declared `text`, every
+ * driver passes the string through untouched, where typed parameters are serialized differently
+ * by each (postgres.js would encode a string for a `json` parameter a second time).
  */
 export async function callTenantFunction<T>(
   c: Context<AppEnv>,

@@ -64,8 +64,8 @@ export function chunkRoutes(config: Config) {
       const [chunk] = await callTenantFunction<(Chunk | null)[]>(
         c,
         "reader",
-        "pgrag.get_chunks($1::text::json, $2)",
-        [JSON.stringify([id]), include === "embedding"],
+        "pgrag.get_chunks($1::text::json, $2::text::boolean)",
+        [JSON.stringify([id]), String(include === "embedding")],
       );
       if (!chunk) throw new Problem("not_found", `chunk ${id} does not exist`);
       return c.json(chunk, 200);
@@ -90,8 +90,8 @@ export function chunkRoutes(config: Config) {
       const items = await callTenantFunction<(Chunk | null)[]>(
         c,
         "reader",
-        "pgrag.get_chunks($1::text::json, $2)",
-        [JSON.stringify(ids), include_embedding],
+        "pgrag.get_chunks($1::text::json, $2::text::boolean)",
+        [JSON.stringify(ids), String(include_embedding)],
       );
       return c.json({ items }, 200);
     },

@@ -25,16 +25,16 @@ describe("the request roles", () => {
     })));
   });
 
-  it("own no object", async () => {
+  it("own nothing but the API key check, which runs as the admin role", async () => {
     const owned = await test.db.transaction((tx) =>
       tx.query(
-        "select c.relname from pg_class c join pg_roles r on r.oid = c.relowner " +
-          "where r.rolname in ('pgrag_api', 'pgrag_admin') " +
-          "union all select p.proname from pg_proc p join pg_roles r on r.oid = p.proowner " +
-          "where r.rolname in ('pgrag_api', 'pgrag_admin')",
+        "select r.rolname, c.relname as name from pg_class c " +
+          "join pg_roles r on r.oid = c.relowner where r.rolname in ('pgrag_api', 'pgrag_admin') " +
+          "union all select r.rolname, p.proname from pg_proc p " +
+          "join pg_roles r on r.oid = p.proowner where r.rolname in ('pgrag_api', 'pgrag_admin')",
       )
     );
-    expect(owned).toEqual([]);
+    expect(owned).toEqual([{ rolname: "pgrag_admin", name: "authenticate_api_key" }]);
   });
 
   it("find row level security enabled and forced on every pgrag table", async () => {
@@ -46,7 +46,13 @@ describe("the request roles", () => {
           "and c.relname not in ('schema_migrations', 'settings') order by c.relname",
       )
     );
-    expect(tables.map((t) => t.relname)).toEqual(["api_keys", "chunks", "documents", "tenants"]);
+    expect(tables.map((t) => t.relname)).toEqual([
+      "api_keys",
+      "chunks",
+      "documents",
+      "llm_cache",
+      "tenants",
+    ]);
     for (const table of tables) {
       expect(table, String(table.relname)).toMatchObject({
         relrowsecurity: true,
