@@ -15,6 +15,8 @@ import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
 import { validationHook } from "./http/validation.ts";
 import { requireApiKey } from "./http/tenant.ts";
+import { requireAdminKey } from "./http/admin.ts";
+import { ADMIN_KEY_SCHEME, adminRoutes } from "./routes/admin.ts";
 import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
@@ -41,7 +43,10 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", documentRoutes(config));
   api.route("/", chunkRoutes(config));
   api.route("/", cacheRoutes(config));
+  api.use("/admin/*", requireAdminKey(config.adminKey));
+  api.route("/", adminRoutes());
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
+  api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   PGRAG_MAX_TEXT_BYTES: positiveInt(MIB),
   PGRAG_MAX_METADATA_BYTES: positiveInt(64 * 1024),
   PGRAG_CORS_ORIGINS: z.string().default("*"),
+  PGRAG_ADMIN_KEY: z.string().min(32, "must be at least 32 characters").optional(),
 });
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   neonHttpEndpoint?: string;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** The bearer secret of the admin API; the admin API is closed without it. */
+  adminKey?: string;
   limits: Limits;
 }
 
@@ -103,6 +106,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     neonHttpEndpoint: e.PGRAG_NEON_HTTP_ENDPOINT,
     bodyLimitBytes: e.PGRAG_BODY_LIMIT,
     corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+    adminKey: e.PGRAG_ADMIN_KEY,
     limits: {
       batchItems: e.PGRAG_MAX_BATCH_ITEMS,
       textBytes: e.PGRAG_MAX_TEXT_BYTES,
