@@ -5,7 +5,7 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
-import { chunkBatch } from "../storage/batches.ts";
+import { chunkBatch, chunkParameters } from "../storage/batches.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 const tags = ["chunks"];
@@ -38,11 +38,8 @@ export function chunkRoutes(config: Config) {
       await callTenantFunction<number>(
         c,
         "writer",
-        "pgrag.upsert_chunks($1::text::json, $2::text::json)",
-        [
-          JSON.stringify(batch.documents),
-          JSON.stringify(batch.chunks),
-        ],
+        "pgrag.upsert_chunks($1::text::json, $2::text::json, $3::text)",
+        [JSON.stringify(batch.documents), ...chunkParameters(batch.chunks)],
       );
       return c.json({ upserted: batch.chunks.length }, 200);
     },
@@ -140,7 +137,7 @@ export function chunkRoutes(config: Config) {
     }),
     async (c) => {
       const { items } = c.req.valid("json");
-      const rows = items.map((item, i) => ({ ...item, path: `items[${i}].id` }));
+      const rows = items.map((item, i) => ({ id: item.id, path: `items[${i}].id` }));
       const firstPath = new Map<string, string>();
       for (const row of rows) {
         const earlier = firstPath.get(row.id);
@@ -154,8 +151,8 @@ export function chunkRoutes(config: Config) {
       const updated = await callTenantFunction<number>(
         c,
         "writer",
-        "pgrag.set_chunk_embeddings($1::text::json)",
-        [JSON.stringify(rows)],
+        "pgrag.set_chunk_embeddings($1::text::json, $2::text)",
+        [JSON.stringify(rows), items.map((item) => item.embedding).join(" ")],
       );
       return c.json({ updated }, 200);
     },

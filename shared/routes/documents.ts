@@ -6,7 +6,7 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction, tenantScope } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
-import { documentBatch } from "../storage/batches.ts";
+import { chunkParameters, documentBatch } from "../storage/batches.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 const tags = ["documents"];
@@ -40,8 +40,8 @@ export function documentRoutes(config: Config) {
       const documents = await callTenantFunction<z.infer<typeof s.UpsertOutcome>["documents"]>(
         c,
         "writer",
-        "pgrag.upsert_documents($1::text::json, $2::text::json)",
-        [JSON.stringify(batch.documents), JSON.stringify(batch.chunks)],
+        "pgrag.upsert_documents($1::text::json, $2::text::json, $3::text)",
+        [JSON.stringify(batch.documents), ...chunkParameters(batch.chunks)],
       );
       return c.json({ documents }, 200);
     },

@@ -2,7 +2,7 @@ import { Problem } from "../http/problem.ts";
 import { chunkByTokens, type ChunkingOptions } from "../text/chunking.ts";
 import { derivedId } from "../text/ids.ts";
 
-/** A chunk row as `pgrag.store_chunks` reads it from JSON. */
+/** A chunk row: its embedding goes to `pgrag.store_chunks` apart, the rest as JSON. */
 export interface ChunkRow {
   id: string;
   document_id: string;
@@ -152,4 +152,23 @@ function chunkRow(chunk: ChunkInput, documentId: string, position: number): Chun
     file_path: null,
     metadata: chunk.metadata ?? null,
   };
+}
+
+/**
+ * The parameters of `pgrag.store_chunks` and its callers: the rows as JSON without their
+ * embeddings, and the embeddings as one space-separated text aligned with them ('' for a row
+ * without one, null when none has one). pgvector literals hold no spaces, so the database splits
+ * them with string_to_array instead of parsing megabytes of JSON numbers.
+ */
+export function chunkParameters(
+  rows: readonly ChunkRow[],
+): [json: string, embeddings: string | null] {
+  let anyEmbedding = false;
+  const embeddings = rows.map((row) => {
+    if (row.embedding === null) return "";
+    anyEmbedding = true;
+    return row.embedding;
+  });
+  const json = JSON.stringify(rows, (key, value) => (key === "embedding" ? undefined : value));
+  return [json, anyEmbedding ? embeddings.join(" ") : null];
 }
