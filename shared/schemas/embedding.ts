@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Buffer } from "node:buffer";
+import { vectorLiteral } from "../vector-text.ts";
 
 /** Above this many dimensions embeddings are stored as halfvec (see the chunks migration). */
 const HALFVEC_ABOVE = 2000;
@@ -28,7 +29,7 @@ export function embeddingSchema(dimension: number) {
         ctx.addIssue({ code: "custom", message: problem, input: value });
         return z.NEVER;
       }
-      return `[${(values as ArrayLike<number>).toString()}]`;
+      return vectorLiteral(values as ArrayLike<number>);
     })
     .openapi({
       description: `${dimension} numbers, as a JSON array or as base64 of float32 little-endian`,

@@ -9,13 +9,19 @@ describe("embeddingSchema()", () => {
   const schema = embeddingSchema(3);
 
   it("turns JSON arrays and base64 float32 into the same pgvector text", () => {
-    expect(schema.parse([0.5, -1, 2])).toBe("[0.5,-1,2]");
-    expect(schema.parse(base64([0.5, -1, 2]))).toBe("[0.5,-1,2]");
+    expect(JSON.parse(schema.parse([0.5, -1, 2]))).toEqual([0.5, -1, 2]);
+    expect(schema.parse(base64([0.5, -1, 2]))).toBe(schema.parse([0.5, -1, 2]));
   });
 
-  it("keeps float32 values exactly", () => {
-    const value = Math.fround(0.1);
-    expect(schema.parse(base64([value, 0, 0]))).toBe(`[${value},0,0]`);
+  it("writes 9 significant digits, which name every float32 exactly", () => {
+    const values = Array.from(
+      { length: 1000 },
+      (_, i) => Math.fround(Math.sin(i) * 10 ** (i % 7 - 3)),
+    );
+    const text = embeddingSchema(1000).parse(base64(values));
+    const parsed: number[] = JSON.parse(text);
+    expect(parsed.map((value) => Math.fround(value))).toEqual(values);
+    expect(text.length).toBeLessThan(values.length * 16);
   });
 
   it.each([
