@@ -1,13 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { sha256 } from "../auth/api-keys.ts";
 import { Problem } from "./problem.ts";
-
-const encoder = new TextEncoder();
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
 
 /**
  * Admin routes take `Authorization: Bearer <PGRAG_ADMIN_KEY>` and nothing else. Both sides are

@@ -5,7 +5,8 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
-import { chunkBatch, chunkParameters } from "../storage/batches.ts";
+import { chunkBatch, chunkParameters, embeddingParameters } from "../storage/batches.ts";
+import { addIdListRoute } from "./id-list-routes.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 const tags = ["chunks"];
@@ -96,33 +97,6 @@ export function chunkRoutes(config: Config) {
 
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/chunks/missing",
-      tags,
-      security,
-      summary: "The ids of the request that are not stored",
-      request: { body: jsonBody(s.Ids) },
-      responses: {
-        200: jsonContent(z.object({ missing: z.array(z.string()) }), "Ids not stored"),
-        ...TENANT_ERRORS,
-      },
-    }),
-    async (c) => {
-      const { ids } = c.req.valid("json");
-      const missing = await callTenantFunction<string[]>(
-        c,
-        "reader",
-        "pgrag.missing_chunks($1::text::json)",
-        [
-          JSON.stringify(ids),
-        ],
-      );
-      return c.json({ missing }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
       method: "put",
       path: "/chunks/embeddings",
       tags,
@@ -137,53 +111,34 @@ export function chunkRoutes(config: Config) {
     }),
     async (c) => {
       const { items } = c.req.valid("json");
-      const rows = items.map((item, i) => ({ id: item.id, path: `items[${i}].id` }));
-      const firstPath = new Map<string, string>();
-      for (const row of rows) {
-        const earlier = firstPath.get(row.id);
-        if (earlier) {
-          throw new Problem("validation_failed", `id ${row.id} appears twice in the request`, {
-            errors: [{ path: row.path, message: `repeats the id of ${earlier}` }],
-          });
-        }
-        firstPath.set(row.id, row.path);
-      }
       const updated = await callTenantFunction<number>(
         c,
         "writer",
         "pgrag.set_chunk_embeddings($1::text::json, $2::text)",
-        [JSON.stringify(rows), items.map((item) => item.embedding).join(" ")],
+        embeddingParameters(items),
       );
       return c.json({ updated }, 200);
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/chunks/delete",
-      tags,
-      security,
-      summary: "Delete chunks by id",
-      request: { body: jsonBody(s.Ids) },
-      responses: {
-        200: jsonContent(z.object({ deleted: z.number().int() }), "How many were deleted"),
-        ...TENANT_ERRORS,
-      },
-    }),
-    async (c) => {
-      const { ids } = c.req.valid("json");
-      const deleted = await callTenantFunction<number>(
-        c,
-        "writer",
-        "pgrag.delete_chunks($1::text::json)",
-        [
-          JSON.stringify(ids),
-        ],
-      );
-      return c.json({ deleted }, 200);
-    },
-  );
+  addIdListRoute(app, {
+    path: "/chunks/missing",
+    tags,
+    summary: "The ids of the request that are not stored",
+    ids: s.Ids,
+    access: "reader",
+    sqlFunction: "pgrag.missing_chunks",
+    answer: "missing",
+  });
+  addIdListRoute(app, {
+    path: "/chunks/delete",
+    tags,
+    summary: "Delete chunks by id",
+    ids: s.Ids,
+    access: "writer",
+    sqlFunction: "pgrag.delete_chunks",
+    answer: "deleted",
+  });
 
   return app;
 }

@@ -7,6 +7,8 @@ import { callTenantFunction, tenantScope } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
 import { chunkParameters, documentBatch } from "../storage/batches.ts";
+import { DEFAULT_CHUNKING } from "../text/chunking.ts";
+import { addIdListRoute } from "./id-list-routes.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 const tags = ["documents"];
@@ -32,11 +34,12 @@ export function documentRoutes(config: Config) {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const chunking = body.chunking ?? { max_tokens: 1200, overlap_tokens: 100 };
-      const batch = documentBatch(body.documents, {
-        maxTokens: chunking.max_tokens,
-        overlapTokens: chunking.overlap_tokens,
-      });
+      const batch = documentBatch(
+        body.documents,
+        body.chunking
+          ? { maxTokens: body.chunking.max_tokens, overlapTokens: body.chunking.overlap_tokens }
+          : DEFAULT_CHUNKING,
+      );
       const documents = await callTenantFunction<z.infer<typeof s.UpsertOutcome>["documents"]>(
         c,
         "writer",
@@ -156,31 +159,6 @@ export function documentRoutes(config: Config) {
   app.openapi(
     createRoute({
       method: "post",
-      path: "/documents/delete",
-      tags,
-      security,
-      summary: "Delete documents by id, with their chunks",
-      request: { body: jsonBody(s.Ids) },
-      responses: {
-        200: jsonContent(z.object({ deleted: z.number().int() }), "How many were deleted"),
-        ...TENANT_ERRORS,
-      },
-    }),
-    async (c) => {
-      const { ids } = c.req.valid("json");
-      const deleted = await callTenantFunction<number>(
-        c,
-        "writer",
-        "pgrag.delete_documents($1::text::json)",
-        [JSON.stringify(ids)],
-      );
-      return c.json({ deleted }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "post",
       path: "/documents/get",
       tags,
       security,
@@ -200,31 +178,6 @@ export function documentRoutes(config: Config) {
         [JSON.stringify(ids)],
       );
       return c.json({ items }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/documents/missing",
-      tags,
-      security,
-      summary: "The ids of the request that are not stored",
-      request: { body: jsonBody(s.Ids) },
-      responses: {
-        200: jsonContent(z.object({ missing: z.array(z.string()) }), "Ids not stored"),
-        ...TENANT_ERRORS,
-      },
-    }),
-    async (c) => {
-      const { ids } = c.req.valid("json");
-      const missing = await callTenantFunction<string[]>(
-        c,
-        "reader",
-        "pgrag.missing_documents($1::text::json)",
-        [JSON.stringify(ids)],
-      );
-      return c.json({ missing }, 200);
     },
   );
 
@@ -262,6 +215,25 @@ export function documentRoutes(config: Config) {
       return c.json(document, 200);
     },
   );
+
+  addIdListRoute(app, {
+    path: "/documents/delete",
+    tags,
+    summary: "Delete documents by id, with their chunks",
+    ids: s.Ids,
+    access: "writer",
+    sqlFunction: "pgrag.delete_documents",
+    answer: "deleted",
+  });
+  addIdListRoute(app, {
+    path: "/documents/missing",
+    tags,
+    summary: "The ids of the request that are not stored",
+    ids: s.Ids,
+    access: "reader",
+    sqlFunction: "pgrag.missing_documents",
+    answer: "missing",
+  });
 
   return app;
 }

@@ -5,7 +5,7 @@ import { count32, fieldSchemas } from "./fields.ts";
 
 /** Request and response schemas of the chunk routes (API §4). */
 export function chunkSchemas(config: Config) {
-  const { id, text, metadata, idList } = fieldSchemas(config.limits);
+  const { id, text, metadata, idList, Ids } = fieldSchemas(config.limits);
   const embedding = embeddingSchema(config.embeddingDim);
 
   const ChunkInput = z.strictObject({
@@ -40,7 +40,7 @@ export function chunkSchemas(config: Config) {
     Chunk,
     GetChunks: z.strictObject({ ids: idList, include_embedding: z.boolean().default(false) })
       .openapi("GetChunks"),
-    Ids: z.strictObject({ ids: idList }).openapi("Ids"),
+    Ids,
     SetEmbeddings: z.strictObject({
       items: z.array(z.strictObject({ id, embedding })).min(1).max(config.limits.batchItems),
     }).openapi("SetEmbeddings"),

@@ -9,7 +9,7 @@ export const DOCUMENT_ORDERS = ["updated_at_desc", "created_at_desc", "id"] as c
 
 /** Request and response schemas of the document routes (API §3). */
 export function documentSchemas(config: Config) {
-  const { id, text, metadata, idList } = fieldSchemas(config.limits);
+  const { id, text, metadata, Ids } = fieldSchemas(config.limits);
   const optionalText = text.nullable().optional();
 
   const ChunkInput = z.strictObject({
@@ -118,10 +118,7 @@ export function documentSchemas(config: Config) {
     ListQuery,
     StatusUpdate,
     StatusCounts,
-    Ids: z.strictObject({ ids: idList }).openapi("Ids"),
+    Ids,
     IdParam: z.object({ id }),
   };
 }
-
-export type DocumentSchemas = ReturnType<typeof documentSchemas>;
-export type UpsertDocumentsBody = z.output<DocumentSchemas["UpsertDocuments"]>;

@@ -55,11 +55,11 @@ export function fieldSchemas(limits: Limits) {
     .openapi({ type: "object", example: { lang: "en" } });
 
   const idList = z.array(id).min(1).max(limits.batchItems);
+  /** The body of every route that takes a list of ids. */
+  const Ids = z.strictObject({ ids: idList }).openapi("Ids");
 
-  return { id, text, metadata, idList };
+  return { id, text, metadata, idList, Ids };
 }
-
-export type FieldSchemas = ReturnType<typeof fieldSchemas>;
 
 /** Non-negative 32-bit integers (positions, token counts). */
 export const count32 = z.number().int().min(0).max(2_147_483_647);

@@ -172,3 +172,22 @@ export function chunkParameters(
   const json = JSON.stringify(rows, (key, value) => (key === "embedding" ? undefined : value));
   return [json, anyEmbedding ? embeddings.join(" ") : null];
 }
+
+/**
+ * The parameters of `pgrag.set_chunk_embeddings`: the ids with their request paths as JSON, and
+ * the embeddings aligned with them as one space-separated text. An id sent twice is refused.
+ */
+export function embeddingParameters(
+  items: readonly { id: string; embedding: string }[],
+): [json: string, embeddings: string] {
+  const rows = new RowsById<{ id: string; path: string; embedding: string }>();
+  items.forEach((item, i) => {
+    const path = `items[${i}].id`;
+    rows.add({ id: item.id, path, embedding: item.embedding }, path, false);
+  });
+  const unique = rows.rows();
+  return [
+    JSON.stringify(unique.map(({ id, path }) => ({ id, path }))),
+    unique.map((row) => row.embedding).join(" "),
+  ];
+}

@@ -1,0 +1,61 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import type { AccessLevel } from "../db/database.ts";
+import { callTenantFunction } from "../http/tenant.ts";
+import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+
+/** What a route taking `{ ids }` answers: the ids not stored, or how many rows it deleted. */
+const ANSWERS = {
+  missing: {
+    schema: z.object({ missing: z.array(z.string()) }),
+    description: "Ids not stored",
+  },
+  deleted: {
+    schema: z.object({ deleted: z.number().int() }),
+    description: "How many were deleted",
+  },
+} as const;
+
+/**
+ * Adds a `POST <path>` route whose body is `{ ids }` and whose answer is the one value of a SQL
+ * function called with those ids as JSON, under `answer` (`missing` or `deleted`). The missing
+ * and delete routes of documents and chunks are all this shape.
+ */
+export function addIdListRoute(
+  app: OpenAPIHono<AppEnv>,
+  options: {
+    path: string;
+    tags: string[];
+    summary: string;
+    ids: z.ZodType<{ ids: string[] }>;
+    access: AccessLevel;
+    /** The SQL function taking the ids as `json`. */
+    sqlFunction: string;
+    answer: keyof typeof ANSWERS;
+  },
+): void {
+  const answer = ANSWERS[options.answer];
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: options.path,
+      tags: options.tags,
+      security: API_KEY_SECURITY,
+      summary: options.summary,
+      request: { body: jsonBody(options.ids) },
+      responses: { 200: jsonContent(answer.schema, answer.description), ...TENANT_ERRORS },
+    }),
+    async (c) => {
+      const { ids } = c.req.valid("json");
+      const value = await callTenantFunction<unknown>(
+        c,
+        options.access,
+        `${options.sqlFunction}($1::text::json)`,
+        [JSON.stringify(ids)],
+      );
+      // The SQL function's value is the answer's one field (an id list, or a count).
+      const body = { [options.answer]: value } as z.infer<typeof answer.schema>;
+      return c.json(body, 200);
+    },
+  );
+}
