@@ -17,6 +17,7 @@ import { validationHook } from "./http/validation.ts";
 import { requireApiKey } from "./http/tenant.ts";
 import { requireAdminKey } from "./http/admin.ts";
 import { ADMIN_KEY_SCHEME, adminRoutes } from "./routes/admin.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
@@ -25,7 +26,7 @@ import { API_KEY_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
-const TENANT_PATHS = ["/documents", "/documents/*", "/chunks", "/chunks/*", "/cache/*"];
+const TENANT_PATHS = ["/documents", "/documents/*", "/chunks", "/chunks/*", "/cache/*", "/search"];
 
 export interface AppDependencies {
   config: Config;
@@ -43,6 +44,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", documentRoutes(config));
   api.route("/", chunkRoutes(config));
   api.route("/", cacheRoutes(config));
+  api.route("/", searchRoutes(config));
   api.use("/admin/*", requireAdminKey(config.adminKey));
   api.route("/", adminRoutes());
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);

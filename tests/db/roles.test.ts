@@ -50,6 +50,7 @@ describe("the request roles", () => {
       "api_keys",
       "chunks",
       "documents",
+      "keyword_statistics",
       "llm_cache",
       "tenants",
     ]);

@@ -1,0 +1,428 @@
+-- Retrieval over chunks: a keyword arm ranked by BM25, a semantic arm over the HNSW index (or an
+-- exact scan where that is both exact and cheaper), fused by reciprocal rank fusion. Security
+-- invoker throughout, so row level security scopes every row to the caller's tenant.
+
+-- Contract: cosine_similarity(a, b) = 1 - cosine distance, in [-1, 1], and
+-- euclidean_distance(a, b), for vector and for halfvec (the type of embeddings above 2000
+-- dimensions). Null when either side is null. To use an index, order by the operator (<=>, <->)
+-- itself: a computed similarity hides it from the planner.
+do $$
+declare
+  vector_type text;
+begin
+  foreach vector_type in array array['vector', 'halfvec'] loop
+    execute format($sql$
+      create function pgrag.cosine_similarity(a %1$s, b %1$s)
+      returns double precision
+      language sql immutable strict parallel safe
+      as 'select 1 - (a <=> b)';
+      comment on function pgrag.cosine_similarity(%1$s, %1$s) is
+        'Cosine similarity: 1 - (a <=> b). Order by <=> itself to use an index.';
+      create function pgrag.euclidean_distance(a %1$s, b %1$s)
+      returns double precision
+      language sql immutable strict parallel safe
+      as 'select a <-> b';
+      comment on function pgrag.euclidean_distance(%1$s, %1$s) is 'Euclidean (L2) distance.';
+      grant execute on function pgrag.cosine_similarity(%1$s, %1$s),
+        pgrag.euclidean_distance(%1$s, %1$s) to pgrag_api;
+    $sql$, vector_type);
+  end loop;
+end
+$$;
+
+-- Metadata filters are jsonb containment; this index lets a selective filter find its rows
+-- without reading the tenant's other chunks.
+create index chunks_metadata_idx on pgrag.chunks using gin (metadata jsonb_path_ops);
+
+-- BM25 needs, per tenant, the number of chunks and their average length. Counting them at query
+-- time reads every chunk of the tenant, so statement triggers keep the sums instead: one row per
+-- tenant, updated once per writing statement (not per row). A chunk's length is the number of
+-- distinct lexemes of its content_tsv, which length(tsvector) answers without unpacking it.
+create table pgrag.keyword_statistics (
+  tenant_id uuid primary key references pgrag.tenants (id) on delete cascade,
+  -- No check (chunks >= 0): an upsert checks the row it proposes, which for a delete is the
+  -- negative delta itself.
+  chunks bigint not null default 0,
+  lexemes bigint not null default 0
+);
+comment on table pgrag.keyword_statistics is
+  'Per tenant: chunk count and summed lexeme count, for BM25''s average document length.';
+select pgrag.isolate_by_tenant('pgrag.keyword_statistics');
+
+-- Internal: adds the rows of `delta` (tenant_id, chunks, lexemes) to the statistics.
+create function pgrag.add_keyword_statistics(delta json)
+returns void
+language sql
+as $$
+  insert into pgrag.keyword_statistics as s (tenant_id, chunks, lexemes)
+  select d.tenant_id, d.chunks, d.lexemes
+    from json_to_recordset(delta) as d(tenant_id uuid, chunks bigint, lexemes bigint)
+   where d.chunks <> 0 or d.lexemes <> 0
+  on conflict (tenant_id) do update
+    set chunks = s.chunks + excluded.chunks, lexemes = s.lexemes + excluded.lexemes
+$$;
+
+-- Trigger: applies the statement's inserted (new_rows) and removed (old_rows) chunks to the
+-- statistics. Transition tables exist only for the events a trigger is declared with, so each
+-- event has its own trigger and the branches below read only the tables that exist.
+create function pgrag.count_keyword_statistics()
+returns trigger
+language plpgsql
+as $$
+declare
+  delta json;
+begin
+  if tg_op = 'INSERT' then
+    select json_agg(t) into delta
+      from (select tenant_id, count(*) as chunks, sum(length(content_tsv)) as lexemes
+              from new_rows group by tenant_id) t;
+  elsif tg_op = 'DELETE' then
+    select json_agg(t) into delta
+      from (select tenant_id, -count(*) as chunks, -sum(length(content_tsv)) as lexemes
+              from old_rows group by tenant_id) t;
+  else
+    select json_agg(t) into delta
+      from (select tenant_id, sum(n) as chunks, sum(l) as lexemes
+              from (select tenant_id, 1 as n, length(content_tsv) as l from new_rows
+                    union all
+                    select tenant_id, -1, -length(content_tsv) from old_rows) changes
+             group by tenant_id) t;
+  end if;
+  if delta is not null then
+    perform pgrag.add_keyword_statistics(delta);
+  end if;
+  return null;
+end
+$$;
+comment on function pgrag.count_keyword_statistics() is
+  'Trigger: keeps pgrag.keyword_statistics in step with the chunks a statement wrote.';
+
+create trigger chunks_keyword_statistics_insert after insert on pgrag.chunks
+  referencing new table as new_rows
+  for each statement execute function pgrag.count_keyword_statistics();
+create trigger chunks_keyword_statistics_update after update on pgrag.chunks
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function pgrag.count_keyword_statistics();
+create trigger chunks_keyword_statistics_delete after delete on pgrag.chunks
+  referencing old table as old_rows
+  for each statement execute function pgrag.count_keyword_statistics();
+
+-- Chunks written before this migration.
+insert into pgrag.keyword_statistics (tenant_id, chunks, lexemes)
+select tenant_id, count(*), sum(length(content_tsv)) from pgrag.chunks group by tenant_id;
+
+-- Internal: the filter of a search request as a SQL condition on chunks `c`, over the
+-- parameters $3 (metadata, jsonb), $4 (document ids, text[]) and $5 (source, text); 'true' when
+-- the filter is empty. Only the clauses present are emitted, so the planner sees each predicate
+-- plainly and can use its index (metadata containment → chunks_metadata_idx).
+create function pgrag.search_filter_condition(filter jsonb)
+returns text
+language plpgsql
+immutable
+as $$
+declare
+  clauses text[] := '{}';
+  unknown text;
+begin
+  if filter is null or filter = 'null' then
+    return 'true';
+  end if;
+  if jsonb_typeof(filter) <> 'object' then
+    raise exception 'filter must be an object' using errcode = 'PR400', detail = 'filter';
+  end if;
+  select key into unknown from jsonb_object_keys(filter) key
+   where key not in ('metadata', 'document_ids', 'source') limit 1;
+  if unknown is not null then
+    raise exception 'unknown filter %', unknown using errcode = 'PR400', detail = 'filter.' || unknown;
+  end if;
+  if filter ? 'metadata' then
+    if jsonb_typeof(filter -> 'metadata') <> 'object' then
+      raise exception 'filter.metadata must be an object'
+        using errcode = 'PR400', detail = 'filter.metadata';
+    end if;
+    clauses := clauses || 'c.metadata @> $3'::text;
+  end if;
+  if filter ? 'document_ids' then
+    if jsonb_typeof(filter -> 'document_ids') <> 'array' or exists (
+         select from jsonb_array_elements(filter -> 'document_ids') e
+          where jsonb_typeof(e) <> 'string') then
+      raise exception 'filter.document_ids must be an array of strings'
+        using errcode = 'PR400', detail = 'filter.document_ids';
+    end if;
+    clauses := clauses || 'c.document_id = any ($4)'::text;
+  end if;
+  if filter ? 'source' then
+    if jsonb_typeof(filter -> 'source') <> 'string' then
+      raise exception 'filter.source must be a string' using errcode = 'PR400', detail = 'filter.source';
+    end if;
+    clauses := clauses || ('exists (select from pgrag.documents d where d.tenant_id = c.tenant_id'
+      ' and d.id = c.document_id and d.source = $5)')::text;
+  end if;
+  return coalesce(nullif(array_to_string(clauses, ' and '), ''), 'true');
+end
+$$;
+
+-- Internal: the BM25 keyword arm. Every chunk of the tenant holding any lexeme of the query is
+-- found through the GIN index; as that set holds every chunk containing each query lexeme, their
+-- document frequencies are counted from it exactly. Term frequencies come from the positions in
+-- content_tsv, narrowed to the query's lexemes first (setweight + ts_filter run in C, so a long
+-- chunk is not unpacked whole). The filter is applied after counting, so it narrows the results
+-- without changing the weight of a term. Returns the `pool` best as parallel arrays.
+create function pgrag.keyword_arm(
+  query_text text, filter jsonb, pool integer,
+  out chunk_ids text[], out scores double precision[])
+language plpgsql
+stable
+as $$
+declare
+  tenant uuid := pgrag.current_tenant_id();
+  lexemes text[] := tsvector_to_array(to_tsvector('english', coalesce(query_text, '')));
+  any_lexeme tsquery;
+  chunk_count double precision;
+  average_length double precision;
+  k1 constant double precision := 1.2;
+  b constant double precision := 0.75;
+begin
+  if cardinality(lexemes) = 0 or tenant is null then
+    return;
+  end if;
+  -- tsquery input quotes a lexeme with '' and escapes with \, so any lexeme is taken verbatim.
+  select string_agg('''' || replace(replace(l, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery
+    into any_lexeme from unnest(lexemes) l;
+  select s.chunks, s.lexemes::double precision / nullif(s.chunks, 0)
+    into chunk_count, average_length
+    from pgrag.keyword_statistics s where s.tenant_id = tenant;
+  if coalesce(chunk_count, 0) <= 0 then
+    return;
+  end if;
+  execute format($sql$
+    with matched as materialized (
+      select c.id, length(c.content_tsv) as lexeme_count, (%s) as passes,
+             ts_filter(setweight(c.content_tsv, 'A', $6), '{a}') as hits
+        from pgrag.chunks c
+       where c.tenant_id = $1 and c.content_tsv @@ $2
+    ), occurrences as (
+      select m.id, m.lexeme_count, m.passes, h.lexeme,
+             coalesce(array_length(h.positions, 1), 1) as frequency
+        from matched m, unnest(m.hits) h
+    ), weights as (
+      select lexeme, ln(1 + ($7 - count(*) + 0.5) / (count(*) + 0.5)) as idf
+        from occurrences group by lexeme
+    ), ranked as (
+      select o.id, sum(w.idf * o.frequency * ($9 + 1)
+                       / (o.frequency + $9 * (1 - $10 + $10 * o.lexeme_count / $8))) as score
+        from occurrences o join weights w using (lexeme)
+       where o.passes
+       group by o.id
+       order by score desc, o.id
+       limit $11
+    )
+    select array_agg(id order by score desc, id), array_agg(score order by score desc, id)
+      from ranked
+    $sql$, pgrag.search_filter_condition(filter))
+    into chunk_ids, scores
+    using tenant, any_lexeme, filter -> 'metadata',
+          array(select jsonb_array_elements_text(filter -> 'document_ids')), filter ->> 'source',
+          lexemes, chunk_count, greatest(average_length, 1), k1, b, pool;
+end
+$$;
+
+-- Internal: the semantic arm, the `pool` nearest chunks as parallel arrays (ids, distances).
+-- When at most `exact_limit` embedded chunks pass the filter, it ranks them all exactly: 100%
+-- recall, and cheaper than walking a graph built over every tenant. Otherwise it walks the HNSW
+-- index with pgvector's iterative scan, which keeps going until enough rows pass the tenant and
+-- filter predicates (a plain HNSW scan stops after ef_search candidates, most of them other
+-- tenants'), and falls back to the exact scan in the rare case the walk ends short.
+create function pgrag.vector_arm(
+  query_embedding vector, filter jsonb, pool integer, ef_search integer,
+  out chunk_ids text[], out distances double precision[])
+language plpgsql
+volatile
+as $$
+declare
+  tenant uuid := pgrag.current_tenant_id();
+  condition text := pgrag.search_filter_condition(filter);
+  vector_type text := (select value from pgrag.settings where key = 'embedding_type');
+  -- Tunable per database or session (`set pgrag.exact_search_limit = 20000`); 10,000 exact
+  -- distances cost about what an HNSW walk does here.
+  exact_limit constant integer :=
+    coalesce(nullif(current_setting('pgrag.exact_search_limit', true), '')::integer, 10000);
+  passing integer;
+  document_ids text[] := array(select jsonb_array_elements_text(filter -> 'document_ids'));
+  -- The ordering expression: the bare operator lets the planner use the HNSW index; adding 0
+  -- hides it from the planner, which then computes every distance and sorts (exact).
+  query_sql constant text := $sql$
+    select array_agg(id order by distance, id), array_agg(distance order by distance, id)
+      from (select c.id, c.embedding <=> $2::%1$s as distance
+              from pgrag.chunks c
+             where c.tenant_id = $1 and c.embedding is not null and (%2$s)
+             order by (c.embedding <=> $2::%1$s) %3$s
+             limit $6) nearest
+  $sql$;
+begin
+  if tenant is null or query_embedding is null then
+    return;
+  end if;
+  execute format('select count(*) from (select from pgrag.chunks c where c.tenant_id = $1'
+                 ' and c.embedding is not null and (%s) limit $2) passing', condition)
+    into passing
+    using tenant, exact_limit + 1, filter -> 'metadata', document_ids, filter ->> 'source';
+  if passing > exact_limit then
+    perform set_config('hnsw.ef_search', greatest(ef_search, 1)::text, true),
+            set_config('hnsw.iterative_scan', 'relaxed_order', true);
+    execute format(query_sql, vector_type, condition, '')
+      into chunk_ids, distances
+      using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
+    if coalesce(cardinality(chunk_ids), 0) >= least(pool, passing) then
+      return;
+    end if;
+  end if;
+  execute format(query_sql, vector_type, condition, '+ 0')
+    into chunk_ids, distances
+    using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
+end
+$$;
+
+-- Contract: hybrid, vector or keyword search over the caller's chunks.
+--   mode: 'hybrid' | 'vector' | 'keyword'; null picks hybrid when both a query text and an
+--     embedding are given, else the one that is.
+--   filter: {"metadata": {...} (jsonb containment), "document_ids": [...], "source": "..."}.
+--   Each arm draws a candidate pool of max(match_count, ef_search) rows (match_count alone in a
+--   single-arm mode); hybrid scores by reciprocal rank fusion,
+--   full_text_weight / (rrf_k + keyword_rank) + semantic_weight / (rrf_k + vector_rank).
+--   Single-arm scores are the cosine similarity (vector) or the BM25 score (keyword).
+--   similarity is filled whenever an embedding is given and the chunk has one; min_similarity
+--   drops every row below it (rows without an embedding included).
+-- Returns at most match_count rows, best first. Fewer rows than match_count means fewer exist:
+-- each arm returns its whole pool when that many rows pass the filter.
+create function pgrag.hybrid_search(
+  query_text text,
+  query_embedding vector,
+  match_count integer default 10,
+  filter jsonb default '{}',
+  mode text default null,
+  full_text_weight double precision default 1,
+  semantic_weight double precision default 1,
+  rrf_k integer default 60,
+  min_similarity double precision default null,
+  ef_search integer default 40)
+returns table (
+  chunk_id text, document_id text, content text, metadata jsonb, score double precision,
+  similarity double precision, keyword_rank integer, vector_rank integer)
+language plpgsql
+volatile
+as $$
+declare
+  search_mode text := coalesce(mode, case
+    when query_text is not null and query_embedding is not null then 'hybrid'
+    when query_embedding is not null then 'vector'
+    else 'keyword' end);
+  vector_type text := (select value from pgrag.settings where key = 'embedding_type');
+  pool integer;
+  keyword_ids text[];
+  keyword_scores double precision[];
+  vector_ids text[];
+  vector_distances double precision[];
+begin
+  if search_mode not in ('hybrid', 'vector', 'keyword') then
+    raise exception 'mode must be hybrid, vector or keyword' using errcode = 'PR400', detail = 'mode';
+  end if;
+  if match_count is null or match_count not between 1 and 1000 then
+    raise exception 'match_count must be between 1 and 1000'
+      using errcode = 'PR400', detail = 'top_k';
+  end if;
+  if search_mode in ('hybrid', 'keyword') and nullif(btrim(query_text), '') is null then
+    raise exception 'a % search needs a query text', search_mode
+      using errcode = 'PR400', detail = 'query';
+  end if;
+  if search_mode in ('hybrid', 'vector') and query_embedding is null then
+    raise exception 'a % search needs an embedding', search_mode
+      using errcode = 'PR400', detail = 'embedding';
+  end if;
+  if rrf_k is null or rrf_k < 0 then
+    raise exception 'rrf_k must be at least 0' using errcode = 'PR400', detail = 'rrf_k';
+  end if;
+  pool := case when search_mode = 'hybrid' then greatest(match_count, coalesce(ef_search, 40))
+               else match_count end;
+  if search_mode in ('hybrid', 'keyword') then
+    select a.chunk_ids, a.scores into keyword_ids, keyword_scores
+      from pgrag.keyword_arm(query_text, filter, pool) a;
+  end if;
+  if search_mode in ('hybrid', 'vector') then
+    select a.chunk_ids, a.distances into vector_ids, vector_distances
+      from pgrag.vector_arm(query_embedding, filter, pool, coalesce(ef_search, 40)) a;
+  end if;
+  return query execute format($sql$
+    with keyword as (
+      select k.id, k.score, k.rank::integer
+        from unnest($1::text[], $2::double precision[]) with ordinality as k(id, score, rank)
+    ), semantic as (
+      select v.id, v.distance, v.rank::integer
+        from unnest($3::text[], $4::double precision[]) with ordinality as v(id, distance, rank)
+    ), fused as (
+      select c.id, c.document_id, c.content, c.metadata, k.score as keyword_score, k.rank as krank,
+             v.rank as vrank,
+             case when v.id is not null then 1 - v.distance
+                  when $5::text is not null and c.embedding is not null
+                    then 1 - (c.embedding <=> $5::text::%s) end as similarity
+        from keyword k
+        full join semantic v on v.id = k.id
+        join pgrag.chunks c on c.tenant_id = pgrag.current_tenant_id() and c.id = coalesce(k.id, v.id)
+    ), scored as (
+      select f.*, case $6
+               when 'keyword' then f.keyword_score
+               when 'vector' then f.similarity
+               else coalesce($7 / ($9 + f.krank), 0) + coalesce($8 / ($9 + f.vrank), 0)
+             end as score
+        from fused f
+       where $10::double precision is null or f.similarity >= $10
+    )
+    select s.id, s.document_id, s.content, s.metadata, s.score, s.similarity, s.krank, s.vrank
+      from scored s
+     order by s.score desc, s.id
+     limit $11
+    $sql$, vector_type)
+    using keyword_ids, keyword_scores, vector_ids, vector_distances, query_embedding::text,
+          search_mode, full_text_weight, semantic_weight, rrf_k::double precision, min_similarity,
+          match_count;
+end
+$$;
+comment on function pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision,
+  double precision, integer, double precision, integer) is
+  'Hybrid (BM25 + HNSW, reciprocal rank fusion), vector or keyword search over the caller''s chunks.';
+
+grant execute on function pgrag.search_filter_condition(jsonb), pgrag.add_keyword_statistics(json),
+  pgrag.count_keyword_statistics(), pgrag.keyword_arm(text, jsonb, integer),
+  pgrag.vector_arm(vector, jsonb, integer, integer),
+  pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision, double precision,
+    integer, double precision, integer) to pgrag_api;
+
+-- Contract: the search as the API answers it, a JSON array of result objects in rank order, each
+-- with its embedding as a JSON array when include_embedding is true.
+create function pgrag.search_json(
+  query_text text, query_embedding vector, match_count integer, filter jsonb, mode text,
+  full_text_weight double precision, semantic_weight double precision, rrf_k integer,
+  min_similarity double precision, ef_search integer, include_embedding boolean)
+returns json
+language sql
+volatile
+as $$
+  select coalesce(json_agg(json_build_object(
+           'chunk_id', r.chunk_id, 'document_id', r.document_id, 'content', r.content,
+           'metadata', r.metadata, 'score', r.score, 'similarity', r.similarity,
+           'keyword_rank', r.keyword_rank, 'vector_rank', r.vector_rank)::jsonb
+           || case when include_embedding then jsonb_build_object('embedding',
+                (select c.embedding::text::jsonb from pgrag.chunks c
+                  where c.tenant_id = pgrag.current_tenant_id() and c.id = r.chunk_id))
+              else '{}' end
+           order by r.position), '[]')
+    from pgrag.hybrid_search(query_text, query_embedding, match_count, filter, mode,
+           full_text_weight, semantic_weight, rrf_k, min_similarity, ef_search)
+         with ordinality as r(chunk_id, document_id, content, metadata, score, similarity,
+           keyword_rank, vector_rank, position)
+$$;
+comment on function pgrag.search_json(text, vector, integer, jsonb, text, double precision,
+  double precision, integer, double precision, integer, boolean) is
+  'hybrid_search shaped as the API''s JSON results.';
+grant execute on function pgrag.search_json(text, vector, integer, jsonb, text, double precision,
+  double precision, integer, double precision, integer, boolean) to pgrag_api;
