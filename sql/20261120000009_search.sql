@@ -111,6 +111,33 @@ create trigger chunks_keyword_statistics_delete after delete on pgrag.chunks
 insert into pgrag.keyword_statistics (tenant_id, chunks, lexemes)
 select tenant_id, count(*), sum(length(content_tsv)) from pgrag.chunks group by tenant_id;
 
+-- Row level security and the GIN indexes do not mix: under a policy, PostgreSQL may use an index
+-- only for operators marked leakproof, and neither @@ (full text) nor @> (jsonb containment) is,
+-- so as pgrag_api every keyword probe would read all of the tenant's chunks. The candidate
+-- probes (keyword_arm, vector_arm) therefore run as pgrag_search, a role that cannot log in and
+-- whose policies let it read every tenant's chunks, and they pin the tenant themselves from the
+-- transaction's context (the same setting the policies read). They return only ids and scores;
+-- hybrid_search, a security invoker, then reads the rows themselves under the tenant policy.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'pgrag_search') then
+    create role pgrag_search nologin nobypassrls noinherit;
+  end if;
+end
+$$;
+comment on role pgrag_search is
+  'pgrag: owns the search probes, which read every tenant''s chunks and filter by tenant themselves.';
+grant pgrag_search to current_user;
+grant usage on schema pgrag to pgrag_search;
+grant select on pgrag.chunks, pgrag.documents, pgrag.keyword_statistics, pgrag.settings
+  to pgrag_search;
+create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.chunks
+  for select to pgrag_search using (true);
+create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.documents
+  for select to pgrag_search using (true);
+create policy "Search probes read every tenant and pin the tenant themselves"
+  on pgrag.keyword_statistics for select to pgrag_search using (true);
+
 -- Internal: the filter of a search request as a SQL condition on chunks `c`, over the
 -- parameters $3 (metadata, jsonb), $4 (document ids, text[]) and $5 (source, text); 'true' when
 -- the filter is empty. Only the clauses present are emitted, so the planner sees each predicate
@@ -162,68 +189,151 @@ begin
 end
 $$;
 
--- Internal: the BM25 keyword arm. Every chunk of the tenant holding any lexeme of the query is
--- found through the GIN index; as that set holds every chunk containing each query lexeme, their
--- document frequencies are counted from it exactly. Term frequencies come from the positions in
--- content_tsv, narrowed to the query's lexemes first (setweight + ts_filter run in C, so a long
--- chunk is not unpacked whole). The filter is applied after counting, so it narrows the results
--- without changing the weight of a term. Returns the `pool` best as parallel arrays.
+-- Internal: the tsquery matching exactly `lexeme`, taken verbatim: tsquery input quotes with ''
+-- and escapes with \. A plain expression, so a query comparing with it can still use the index.
+create function pgrag.lexeme_query(lexeme text)
+returns tsquery
+language sql
+immutable strict parallel safe
+as $$
+  select ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''')::tsquery
+$$;
+
+-- Internal: the tsquery matching any of `lexemes`.
+create function pgrag.any_lexeme(lexemes text[])
+returns tsquery
+language sql
+immutable strict parallel safe
+as $$
+  select string_agg(pgrag.lexeme_query(l)::text, ' | ')::tsquery from unnest(lexemes) l
+$$;
+
+-- Internal: document frequencies of `lexemes` in the caller's tenant, aligned with them. Each is
+-- a GIN lookup whose matches need no recheck, so the count visits heap rows without unpacking
+-- their tsvectors. A sequential scan would evaluate @@ on every chunk instead; the planner
+-- prefers it for common lexemes, hence enable_seqscan = off for this function alone.
+create function pgrag.lexeme_frequencies(lexemes text[])
+returns bigint[]
+language plpgsql
+stable
+set enable_seqscan = off
+as $$
+declare
+  lexeme text;
+  frequency bigint;
+  frequencies bigint[] := '{}';
+begin
+  -- EXECUTE plans each count for its tenant and lexeme: for a small tenant its own rows are the
+  -- shorter list, for a large one the lexeme's matches.
+  foreach lexeme in array lexemes loop
+    execute 'select count(*) from pgrag.chunks c where c.tenant_id = $1 and c.content_tsv @@ $2'
+      into frequency using pgrag.current_tenant_id(), pgrag.lexeme_query(lexeme);
+    frequencies := frequencies || frequency;
+  end loop;
+  return frequencies;
+end
+$$;
+
+-- Internal: the BM25 keyword arm (k1 = 1.2, b = 0.75), the `pool` best chunks as parallel arrays.
+-- Exact, without scoring every chunk that holds a common query word: lexemes are taken rarest
+-- first, and only chunks holding one of the first r are scored (with every query lexeme). A
+-- chunk holding none of them scores at most the sum of the others' ceilings, idf × (k1 + 1);
+-- once the pool's last score is above that sum, no unscored chunk can enter it, else r grows
+-- (at r = all lexemes every match is scored). Document frequencies count the whole tenant, so a
+-- filter narrows the results without changing the weight of a term. Term frequencies come from
+-- content_tsv's positions, narrowed to the query's lexemes in C (setweight + ts_filter), and a
+-- chunk's length is its number of distinct lexemes, which length(tsvector) answers directly.
 create function pgrag.keyword_arm(
   query_text text, filter jsonb, pool integer,
   out chunk_ids text[], out scores double precision[])
 language plpgsql
 stable
+security definer
+set search_path = ''
 as $$
 declare
   tenant uuid := pgrag.current_tenant_id();
-  lexemes text[] := tsvector_to_array(to_tsvector('english', coalesce(query_text, '')));
-  any_lexeme tsquery;
-  chunk_count double precision;
-  average_length double precision;
   k1 constant double precision := 1.2;
   b constant double precision := 0.75;
+  chunk_count double precision;
+  average_length double precision;
+  lexemes text[];
+  weights double precision[];
+  frequencies bigint[];
+  essential integer := 0;
+  reached bigint := 0;
+  wanted bigint;
+  ceiling_of_rest double precision;
+  score_sql text;
 begin
-  if cardinality(lexemes) = 0 or tenant is null then
+  if tenant is null then
     return;
   end if;
-  -- tsquery input quotes a lexeme with '' and escapes with \, so any lexeme is taken verbatim.
-  select string_agg('''' || replace(replace(l, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery
-    into any_lexeme from unnest(lexemes) l;
   select s.chunks, s.lexemes::double precision / nullif(s.chunks, 0)
     into chunk_count, average_length
     from pgrag.keyword_statistics s where s.tenant_id = tenant;
-  if coalesce(chunk_count, 0) <= 0 then
+  lexemes := tsvector_to_array(to_tsvector('english', coalesce(query_text, '')));
+  if coalesce(chunk_count, 0) <= 0 or cardinality(lexemes) = 0 then
     return;
   end if;
-  execute format($sql$
-    with matched as materialized (
-      select c.id, length(c.content_tsv) as lexeme_count, (%s) as passes,
-             ts_filter(setweight(c.content_tsv, 'A', $6), '{a}') as hits
-        from pgrag.chunks c
-       where c.tenant_id = $1 and c.content_tsv @@ $2
-    ), occurrences as (
-      select m.id, m.lexeme_count, m.passes, h.lexeme,
+  -- Rarest first; lexemes no chunk holds are dropped.
+  select array_agg(l order by df, l),
+         array_agg(ln(1 + (chunk_count - df + 0.5) / (df + 0.5)) order by df, l),
+         array_agg(df order by df, l)
+    into lexemes, weights, frequencies
+    from unnest(lexemes, pgrag.lexeme_frequencies(lexemes)) as t(l, df)
+   where df > 0;
+  if lexemes is null then
+    return;
+  end if;
+  score_sql := format($sql$
+    with occurrences as (
+      select c.id, length(c.content_tsv) as lexeme_count, h.lexeme,
              coalesce(array_length(h.positions, 1), 1) as frequency
-        from matched m, unnest(m.hits) h
-    ), weights as (
-      select lexeme, ln(1 + ($7 - count(*) + 0.5) / (count(*) + 0.5)) as idf
-        from occurrences group by lexeme
+        from pgrag.chunks c,
+             unnest(ts_filter(setweight(c.content_tsv, 'A', $6), '{a}')) h
+       where c.tenant_id = $1 and c.content_tsv @@ $2 and (%s)
     ), ranked as (
       select o.id, sum(w.idf * o.frequency * ($9 + 1)
                        / (o.frequency + $9 * (1 - $10 + $10 * o.lexeme_count / $8))) as score
-        from occurrences o join weights w using (lexeme)
-       where o.passes
+        from occurrences o join unnest($6, $7) as w(lexeme, idf) using (lexeme)
        group by o.id
        order by score desc, o.id
        limit $11
     )
     select array_agg(id order by score desc, id), array_agg(score order by score desc, id)
       from ranked
-    $sql$, pgrag.search_filter_condition(filter))
-    into chunk_ids, scores
-    using tenant, any_lexeme, filter -> 'metadata',
-          array(select jsonb_array_elements_text(filter -> 'document_ids')), filter ->> 'source',
-          lexemes, chunk_count, greatest(average_length, 1), k1, b, pool;
+    $sql$, pgrag.search_filter_condition(filter));
+  -- Start with the fewest rarest lexemes held by a few pools' worth of chunks: scoring a few
+  -- hundred chunks costs less than a second round.
+  wanted := greatest(4 * pool, 100);
+  loop
+    loop
+      essential := essential + 1;
+      reached := reached + frequencies[essential];
+      exit when reached >= wanted or essential = cardinality(lexemes);
+    end loop;
+    select coalesce(sum(w * (k1 + 1)), 0) into ceiling_of_rest
+      from unnest(weights[essential + 1:]) w;
+    execute score_sql into chunk_ids, scores
+      using tenant, pgrag.any_lexeme(lexemes[1:essential]), filter -> 'metadata',
+            array(select jsonb_array_elements_text(filter -> 'document_ids')),
+            filter ->> 'source', lexemes, weights, greatest(average_length, 1), k1, b, pool;
+    exit when essential = cardinality(lexemes)
+           or (coalesce(cardinality(chunk_ids), 0) = pool and scores[pool] > ceiling_of_rest);
+    if coalesce(cardinality(chunk_ids), 0) < pool then
+      -- The pool is not full: reach for twice as many chunks.
+      wanted := 2 * reached;
+    else
+      -- More scored chunks only raise the pool's last score, so take in at once every lexeme
+      -- whose ceiling still reaches it.
+      select min(r) - 1 into essential
+        from generate_series(essential + 1, cardinality(lexemes)) r
+       where (select coalesce(sum(w * (k1 + 1)), 0) from unnest(weights[r + 1:]) w)
+             < scores[pool];
+      wanted := 0;
+    end if;
+  end loop;
 end
 $$;
 
@@ -238,11 +348,19 @@ create function pgrag.vector_arm(
   out chunk_ids text[], out distances double precision[])
 language plpgsql
 volatile
+security definer
+set search_path = ''
 as $$
 declare
   tenant uuid := pgrag.current_tenant_id();
   condition text := pgrag.search_filter_condition(filter);
-  vector_type text := (select value from pgrag.settings where key = 'embedding_type');
+  -- pgvector's schema varies by platform (public, extensions) and search_path is empty here, so
+  -- its type and operator are named with it.
+  vector_type text := (select e.extnamespace::regnamespace::text || '.' || s.value
+                         from pg_catalog.pg_extension e, pgrag.settings s
+                        where e.extname = 'vector' and s.key = 'embedding_type');
+  vector_schema text := (select extnamespace::regnamespace::text from pg_catalog.pg_extension
+                          where extname = 'vector');
   -- Tunable per database or session (`set pgrag.exact_search_limit = 20000`); 10,000 exact
   -- distances cost about what an HNSW walk does here.
   exact_limit constant integer :=
@@ -253,10 +371,10 @@ declare
   -- hides it from the planner, which then computes every distance and sorts (exact).
   query_sql constant text := $sql$
     select array_agg(id order by distance, id), array_agg(distance order by distance, id)
-      from (select c.id, c.embedding <=> $2::%1$s as distance
+      from (select c.id, c.embedding operator(%4$s.<=>) $2::%1$s as distance
               from pgrag.chunks c
              where c.tenant_id = $1 and c.embedding is not null and (%2$s)
-             order by (c.embedding <=> $2::%1$s) %3$s
+             order by (c.embedding operator(%4$s.<=>) $2::%1$s) %3$s
              limit $6) nearest
   $sql$;
 begin
@@ -270,14 +388,14 @@ begin
   if passing > exact_limit then
     perform set_config('hnsw.ef_search', greatest(ef_search, 1)::text, true),
             set_config('hnsw.iterative_scan', 'relaxed_order', true);
-    execute format(query_sql, vector_type, condition, '')
+    execute format(query_sql, vector_type, condition, '', vector_schema)
       into chunk_ids, distances
       using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
     if coalesce(cardinality(chunk_ids), 0) >= least(pool, passing) then
       return;
     end if;
   end if;
-  execute format(query_sql, vector_type, condition, '+ 0')
+  execute format(query_sql, vector_type, condition, '+ 0', vector_schema)
     into chunk_ids, distances
     using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
 end
@@ -392,6 +510,7 @@ comment on function pgrag.hybrid_search(text, vector, integer, jsonb, text, doub
   'Hybrid (BM25 + HNSW, reciprocal rank fusion), vector or keyword search over the caller''s chunks.';
 
 grant execute on function pgrag.search_filter_condition(jsonb), pgrag.add_keyword_statistics(json),
+  pgrag.lexeme_frequencies(text[]), pgrag.any_lexeme(text[]), pgrag.lexeme_query(text),
   pgrag.count_keyword_statistics(), pgrag.keyword_arm(text, jsonb, integer),
   pgrag.vector_arm(vector, jsonb, integer, integer),
   pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision, double precision,
@@ -426,3 +545,12 @@ comment on function pgrag.search_json(text, vector, integer, jsonb, text, double
   'hybrid_search shaped as the API''s JSON results.';
 grant execute on function pgrag.search_json(text, vector, integer, jsonb, text, double precision,
   double precision, integer, double precision, integer, boolean) to pgrag_api;
+
+-- The probes run as pgrag_search (see above). A new owner needs CREATE on the schema for the
+-- moment of the transfer only.
+grant execute on function pgrag.search_filter_condition(jsonb), pgrag.lexeme_frequencies(text[]),
+  pgrag.any_lexeme(text[]), pgrag.lexeme_query(text), pgrag.current_tenant_id() to pgrag_search;
+grant create on schema pgrag to pgrag_search;
+alter function pgrag.keyword_arm(text, jsonb, integer) owner to pgrag_search;
+alter function pgrag.vector_arm(vector, jsonb, integer, integer) owner to pgrag_search;
+revoke create on schema pgrag from pgrag_search;

@@ -12,10 +12,10 @@ describe("the request roles", () => {
     const roles = await test.db.transaction((tx) =>
       tx.query(
         "select rolname, rolcanlogin, rolbypassrls, rolsuper, rolcreaterole, rolcreatedb " +
-          "from pg_roles where rolname in ('pgrag_api', 'pgrag_admin') order by rolname",
+          "from pg_roles where rolname like 'pgrag\\_%' order by rolname",
       )
     );
-    expect(roles).toEqual(["pgrag_admin", "pgrag_api"].map((rolname) => ({
+    expect(roles).toEqual(["pgrag_admin", "pgrag_api", "pgrag_search"].map((rolname) => ({
       rolname,
       rolcanlogin: false,
       rolbypassrls: false,
@@ -25,16 +25,21 @@ describe("the request roles", () => {
     })));
   });
 
-  it("own nothing but the API key check, which runs as the admin role", async () => {
+  it("own nothing but the API key check (admin) and the search probes (search)", async () => {
     const owned = await test.db.transaction((tx) =>
       tx.query(
         "select r.rolname, c.relname as name from pg_class c " +
-          "join pg_roles r on r.oid = c.relowner where r.rolname in ('pgrag_api', 'pgrag_admin') " +
+          "join pg_roles r on r.oid = c.relowner where r.rolname like 'pgrag\\_%' " +
           "union all select r.rolname, p.proname from pg_proc p " +
-          "join pg_roles r on r.oid = p.proowner where r.rolname in ('pgrag_api', 'pgrag_admin')",
+          "join pg_roles r on r.oid = p.proowner where r.rolname like 'pgrag\\_%' " +
+          "order by 1, 2",
       )
     );
-    expect(owned).toEqual([{ rolname: "pgrag_admin", name: "authenticate_api_key" }]);
+    expect(owned).toEqual([
+      { rolname: "pgrag_admin", name: "authenticate_api_key" },
+      { rolname: "pgrag_search", name: "keyword_arm" },
+      { rolname: "pgrag_search", name: "vector_arm" },
+    ]);
   });
 
   it("find row level security enabled and forced on every pgrag table", async () => {
