@@ -381,17 +381,24 @@ begin
   if tenant is null or query_embedding is null then
     return;
   end if;
-  execute format('select count(*) from (select from pgrag.chunks c where c.tenant_id = $1'
-                 ' and c.embedding is not null and (%s) limit $2) passing', condition)
-    into passing
-    using tenant, exact_limit + 1, filter -> 'metadata', document_ids, filter ->> 'source';
+  -- The tenant's chunk count bounds how many pass; only a filter on a large tenant needs
+  -- counting, and the count stops past the limit.
+  select s.chunks into passing from pgrag.keyword_statistics s where s.tenant_id = tenant;
+  if passing > exact_limit and condition <> 'true' then
+    execute format('select count(*) from (select from pgrag.chunks c where c.tenant_id = $1'
+                   ' and c.embedding is not null and (%s) limit $2) passing', condition)
+      into passing
+      using tenant, exact_limit + 1, filter -> 'metadata', document_ids, filter ->> 'source';
+  end if;
   if passing > exact_limit then
     perform set_config('hnsw.ef_search', greatest(ef_search, 1)::text, true),
             set_config('hnsw.iterative_scan', 'relaxed_order', true);
     execute format(query_sql, vector_type, condition, '', vector_schema)
       into chunk_ids, distances
       using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
-    if coalesce(cardinality(chunk_ids), 0) >= least(pool, passing) then
+    -- Short only when fewer rows pass than the count suggested, or the walk hit its limit
+    -- (hnsw.max_scan_tuples); the exact scan below settles either case.
+    if coalesce(cardinality(chunk_ids), 0) >= pool then
       return;
     end if;
   end if;
