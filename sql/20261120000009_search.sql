@@ -484,6 +484,10 @@ begin
     ), semantic as (
       select v.id, v.distance, v.rank::integer
         from unnest($3::text[], $4::double precision[]) with ordinality as v(id, distance, rank)
+    ), candidates as materialized (
+      -- Both arms' rows in one primary-key scan; joined on the arms' output instead, the planner
+      -- guesses few arm rows and reads the whole tenant for a hash join.
+      select c.* from pgrag.chunks c where c.tenant_id = $12 and c.id = any ($1::text[] || $3::text[])
     ), fused as (
       select c.id, c.document_id, c.content, c.metadata, k.score as keyword_score, k.rank as krank,
              v.rank as vrank,
@@ -492,7 +496,7 @@ begin
                     then 1 - (c.embedding <=> $5::text::%s) end as similarity
         from keyword k
         full join semantic v on v.id = k.id
-        join pgrag.chunks c on c.tenant_id = pgrag.current_tenant_id() and c.id = coalesce(k.id, v.id)
+        join candidates c on c.id = coalesce(k.id, v.id)
     ), scored as (
       select f.*, case $6
                when 'keyword' then f.keyword_score
@@ -509,7 +513,7 @@ begin
     $sql$, vector_type)
     using keyword_ids, keyword_scores, vector_ids, vector_distances, query_embedding::text,
           search_mode, full_text_weight, semantic_weight, rrf_k::double precision, min_similarity,
-          match_count;
+          match_count, pgrag.current_tenant_id();
 end
 $$;
 comment on function pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision,
