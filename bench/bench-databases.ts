@@ -25,6 +25,14 @@ export interface TemplateDatabase {
   readonly apiKey: string;
 }
 
+const DEFAULT_SERVER_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
+
+/** The server benchmarks run on: PGRAG_BENCH_DATABASE_URL, DATABASE_URL or the local one. */
+export function benchServerUrl(): string {
+  return Deno.env.get("PGRAG_BENCH_DATABASE_URL") || Deno.env.get("DATABASE_URL") ||
+    DEFAULT_SERVER_URL;
+}
+
 /** A superuser connection to the server's `postgres` database, for creating and dropping. */
 export function connectToServer(serverUrl: string): postgres.Sql {
   return connect(withDatabase(serverUrl, "postgres"));
@@ -53,17 +61,7 @@ export async function createTemplateDatabase(
   await server`create database ${server(TEMPLATE_DATABASE)}`;
 
   const url = withDatabase(serverUrl, TEMPLATE_DATABASE);
-  const db = openPostgresJs({
-    url,
-    maxConnections: 4,
-    idleTimeoutSeconds: 10,
-    connectTimeoutSeconds: 5,
-  });
-  try {
-    await migrate(db, await loadProjectMigrations(), { embeddingDim });
-  } finally {
-    await db.close();
-  }
+  await migrateDatabase(url, embeddingDim);
 
   const sql = connect(url);
   try {
@@ -77,6 +75,24 @@ export async function createTemplateDatabase(
     return { url, tenantId: tenant.id, apiKey: issued.key };
   } finally {
     await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Applies the project's pending migrations with its own runner, so the database holds exactly
+ * the tables, indexes, policies and functions of a pgrag install.
+ */
+export async function migrateDatabase(url: string, embeddingDim: number): Promise<void> {
+  const db = openPostgresJs({
+    url,
+    maxConnections: 4,
+    idleTimeoutSeconds: 10,
+    connectTimeoutSeconds: 5,
+  });
+  try {
+    await migrate(db, await loadProjectMigrations(), { embeddingDim });
+  } finally {
+    await db.close();
   }
 }
 

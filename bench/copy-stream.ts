@@ -46,14 +46,19 @@ export async function copyIn(
     finished.catch(() => {});
     let buffered = "";
     for (const line of lines) {
-      buffered += line;
       if (buffered.length >= FLUSH_CHARS) {
         await write(stream, buffered);
         buffered = "";
       }
+      buffered += line;
     }
-    if (buffered) await write(stream, buffered);
+    // postgres.js refuses any query on the connection ("COPY_IN_PROGRESS") until the stream's
+    // final step has run, and that waits for every write to reach the socket. The last write
+    // is therefore awaited until it is flushed (so all are: writes go out in order), and the
+    // probe goes after the ticks that run the final step.
+    if (buffered) await flushed(stream, buffered);
     stream.end();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const probe = connection`select 1`.then(() => "probe" as const);
     if (await Promise.race([finished, probe]) === "probe") {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -73,6 +78,13 @@ export async function copyIn(
 /** Writes and, when the stream's buffer is full, waits for it to drain (or to fail). */
 async function write(stream: Writable, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, "drain");
+}
+
+/** Writes and waits until the stream has handed the text to the socket. */
+function flushed(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => error ? reject(error) : resolve());
+  });
 }
 
 /** Formats each item only when the COPY is ready for it, so lines are never all in memory. */

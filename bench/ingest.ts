@@ -5,6 +5,7 @@
  */
 import type postgres from "postgres";
 import {
+  benchServerUrl,
   connect,
   connectToServer,
   createTemplateDatabase,
@@ -31,16 +32,15 @@ import { httpApiPath, httpApiTwoInFlightPath } from "./path-http-api.ts";
 import { perRowInsertPath } from "./path-per-row-insert.ts";
 import { pipelinedBatchesPath } from "./path-pipelined-batches.ts";
 import { preload } from "./preload.ts";
+import { writeResults } from "./results-file.ts";
 import { measureRoundTripMs } from "./round-trip.ts";
 import { type SyntheticDocument, syntheticDocuments } from "./synthetic-chunks.ts";
 import { setVectorIndex } from "./vector-index.ts";
 
-const DEFAULT_SERVER_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
 const EMBEDDING_DIM = 1536;
 /** Different seeds, so the measured chunks are not copies of preloaded ones. */
 const MEASURED_SEED = 20261120;
 const PRELOAD_SEED = 42;
-const RESULTS_DIR = new URL("./results/", import.meta.url);
 
 const ALL_PATHS: readonly IngestPath[] = [
   httpApiPath,
@@ -62,8 +62,7 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const paths = ALL_PATHS.filter((path) => options.paths.includes(path.id));
-  const serverUrl = Deno.env.get("PGRAG_BENCH_DATABASE_URL") || Deno.env.get("DATABASE_URL") ||
-    DEFAULT_SERVER_URL;
+  const serverUrl = benchServerUrl();
   const target = new URL(serverUrl);
   const proxy = startLatencyProxy(
     { hostname: target.hostname, port: Number(target.port || 5432) },
@@ -132,10 +131,7 @@ export async function run(args: string[]): Promise<void> {
       setupSeconds,
       indexBuildSeconds,
     });
-    await Deno.mkdir(RESULTS_DIR, { recursive: true });
-    // A smoke run must not overwrite the last full result.
-    const file = new URL(options.quick ? "ingest-quick.md" : "ingest.md", RESULTS_DIR);
-    await writeFormatted(file, report);
+    const file = await writeResults("ingest", options.quick, report);
     console.log(await Deno.readTextFile(file));
     progress(`written to ${file.pathname}`);
   } finally {
@@ -182,19 +178,4 @@ function throughProxy(url: string, port: number): string {
   through.hostname = "127.0.0.1";
   through.port = String(port);
   return through.toString();
-}
-
-/**
- * Writes the report and formats it with the project's `deno fmt` settings (which wrap Markdown
- * prose at 100 columns), so a committed result never fails `deno task check`.
- */
-async function writeFormatted(file: URL, text: string): Promise<void> {
-  await Deno.writeTextFile(file, text);
-  const fmt = new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", file.pathname],
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  const { success } = await fmt.output();
-  if (!success) throw new Error(`deno fmt failed on ${file.pathname}`);
 }

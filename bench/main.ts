@@ -16,6 +16,14 @@ const BENCHMARKS: Record<string, Benchmark> = {
     summary: "chunk ingest: pgrag HTTP API vs per-row INSERT, pipelined batches and COPY",
     load: () => import("./ingest.ts"),
   },
+  search: {
+    summary: "search: pgrag hybrid_search vs seed 003's, bare HNSW and exact, skewed tenants",
+    load: () => import("./search.ts"),
+  },
+  scifact: {
+    summary: "retrieval quality on BEIR SciFact: nDCG@10, recall@100, MRR@10 per search mode",
+    load: () => import("./scifact.ts"),
+  },
 };
 
 function usage(): string {
