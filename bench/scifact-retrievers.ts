@@ -121,7 +121,9 @@ async function hybridSearch(
   mode: RetrieverId,
   parameters: SearchParameters,
 ): Promise<Ranked> {
-  // Only the arguments given are passed, so the defaults measured are the function's own.
+  // A keyword search sends no embedding, as an API client would not (the function would
+  // otherwise compute each row's similarity). Only the tuning arguments given are passed, so
+  // the defaults measured are the function's own.
   const given = [
     ["full_text_weight", "double precision", parameters.fullTextWeight],
     ["semantic_weight", "double precision", parameters.semanticWeight],
@@ -138,7 +140,7 @@ async function hybridSearch(
     select r.document_id, r.score
       from pgrag.hybrid_search(
              query_text => ${query.text},
-             query_embedding => ${query.embedding}::vector,
+             query_embedding => ${mode === "keyword" ? null : query.embedding}::vector,
              match_count => ${MATCH_COUNT},
              mode => ${mode}
              ${extra}
