@@ -367,14 +367,17 @@ declare
     coalesce(nullif(current_setting('pgrag.exact_search_limit', true), '')::integer, 10000);
   passing integer;
   document_ids text[] := array(select jsonb_array_elements_text(filter -> 'document_ids'));
-  -- The ordering expression: the bare operator lets the planner use the HNSW index; adding 0
-  -- hides it from the planner, which then computes every distance and sorts (exact).
+  -- Without %3$s the inner query is pulled up and `order by distance` is the bare operator the
+  -- HNSW index serves; with `offset 0` it stays a subquery the index cannot order, so every
+  -- distance is computed once and sorted (exact).
   query_sql constant text := $sql$
     select array_agg(id order by distance, id), array_agg(distance order by distance, id)
-      from (select c.id, c.embedding operator(%4$s.<=>) $2::%1$s as distance
-              from pgrag.chunks c
-             where c.tenant_id = $1 and c.embedding is not null and (%2$s)
-             order by (c.embedding operator(%4$s.<=>) $2::%1$s) %3$s
+      from (select id, distance
+              from (select c.id, c.embedding operator(%4$s.<=>) $2::%1$s as distance
+                      from pgrag.chunks c
+                     where c.tenant_id = $1 and c.embedding is not null and (%2$s)
+                     %3$s) passing
+             order by distance
              limit $6) nearest
   $sql$;
 begin
@@ -402,7 +405,7 @@ begin
       return;
     end if;
   end if;
-  execute format(query_sql, vector_type, condition, '+ 0', vector_schema)
+  execute format(query_sql, vector_type, condition, 'offset 0', vector_schema)
     into chunk_ids, distances
     using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
 end
