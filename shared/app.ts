@@ -18,6 +18,8 @@ import { requireApiKey } from "./http/tenant.ts";
 import { requireAdminKey } from "./http/admin.ts";
 import { ADMIN_KEY_SCHEME, adminRoutes } from "./routes/admin.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { graphRoutes } from "./routes/graph.ts";
+import { graphSearchRoutes } from "./routes/graph-search.ts";
 import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
@@ -26,7 +28,17 @@ import { API_KEY_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
-const TENANT_PATHS = ["/documents", "/documents/*", "/chunks", "/chunks/*", "/cache/*", "/search"];
+const TENANT_PATHS = [
+  "/documents",
+  "/documents/*",
+  "/chunks",
+  "/chunks/*",
+  "/cache/*",
+  "/search",
+  "/graph/*",
+  "/entities/search",
+  "/relations/search",
+];
 
 export interface AppDependencies {
   config: Config;
@@ -45,6 +57,8 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", chunkRoutes(config));
   api.route("/", cacheRoutes(config));
   api.route("/", searchRoutes(config));
+  api.route("/", graphSearchRoutes(config));
+  api.route("/", graphRoutes(config));
   api.use("/admin/*", requireAdminKey(config.adminKey));
   api.route("/", adminRoutes());
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);

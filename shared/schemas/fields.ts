@@ -35,6 +35,12 @@ export function fieldSchemas(limits: Limits) {
       `must be at most ${limits.textBytes} bytes of UTF-8`,
     );
 
+  /** Free text (descriptions, keywords): may be empty, at most the text limit. */
+  const plainText = storableText.refine(
+    (value) => withinBytes(value, limits.textBytes),
+    `must be at most ${limits.textBytes} bytes of UTF-8`,
+  );
+
   const metadata = z.record(z.string(), z.unknown())
     .superRefine((value, ctx) => {
       const serialized = JSON.stringify(value);
@@ -58,7 +64,7 @@ export function fieldSchemas(limits: Limits) {
   /** The body of every route that takes a list of ids. */
   const Ids = z.strictObject({ ids: idList }).openapi("Ids");
 
-  return { id, text, metadata, idList, Ids };
+  return { id, text, plainText, metadata, idList, Ids };
 }
 
 /** Non-negative 32-bit integers (positions, token counts). */

@@ -37,7 +37,10 @@ describe("the request roles", () => {
     );
     expect(owned).toEqual([
       { rolname: "pgrag_admin", name: "authenticate_api_key" },
+      { rolname: "pgrag_search", name: "graph_rows_citing" },
+      { rolname: "pgrag_search", name: "graph_vector_arm" },
       { rolname: "pgrag_search", name: "keyword_arm" },
+      { rolname: "pgrag_search", name: "label_matches" },
       { rolname: "pgrag_search", name: "vector_arm" },
     ]);
   });
@@ -55,8 +58,10 @@ describe("the request roles", () => {
       "api_keys",
       "chunks",
       "documents",
+      "entities",
       "keyword_statistics",
       "llm_cache",
+      "relations",
       "tenants",
     ]);
     for (const table of tables) {

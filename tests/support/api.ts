@@ -105,7 +105,12 @@ export async function tenantFingerprint(db: Database, tenantId: string): Promise
          (select count(*) || ':' || coalesce(md5(string_agg(c::text, '|' order by c.id)), '')
             from pgrag.chunks c where c.tenant_id = $1),
          (select count(*) || ':' || coalesce(md5(string_agg(e::text, '|' order by e.key)), '')
-            from pgrag.llm_cache e where e.tenant_id = $1)) as fingerprint`,
+            from pgrag.llm_cache e where e.tenant_id = $1),
+         (select count(*) || ':' || coalesce(md5(string_agg(g::text, '|' order by g.id)), '')
+            from pgrag.entities g where g.tenant_id = $1),
+         (select count(*) || ':' ||
+                 coalesce(md5(string_agg(r::text, '|' order by r.source_id, r.target_id)), '')
+            from pgrag.relations r where r.tenant_id = $1)) as fingerprint`,
       [tenantId],
     );
     return row.fingerprint;
