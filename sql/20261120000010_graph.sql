@@ -83,7 +83,9 @@ select pgrag.isolate_by_tenant('pgrag.relations');
 
 -- Trigger: adds the statement's inserted relations to their endpoints' degrees and takes the
 -- deleted ones away. Endpoints are locked in id order first, so two writers touching the same
--- hub entities queue instead of deadlocking.
+-- hub entities queue instead of deadlocking. The lock is FOR NO KEY UPDATE, the one the degree
+-- update takes: it does not conflict with the KEY SHARE locks that every writer's foreign key
+-- checks already hold on the same endpoints (FOR UPDATE would, and deadlock two writers).
 create function pgrag.count_degrees()
 returns trigger
 language plpgsql
@@ -112,7 +114,7 @@ begin
      join jsonb_to_recordset(changes) as c(tenant_id uuid, id bigint, delta integer)
        on e.tenant_id = c.tenant_id and e.id = c.id
     order by e.tenant_id, e.id
-      for update of e;
+      for no key update of e;
   update pgrag.entities e
      set degree = e.degree + c.delta
     from jsonb_to_recordset(changes) as c(tenant_id uuid, id bigint, delta integer)
