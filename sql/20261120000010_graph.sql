@@ -289,29 +289,30 @@ $$;
 comment on function pgrag.relation_json(pgrag.relations, text, text) is
   'A relation as the API returns it.';
 
--- Internal: the relations among the given entity ids, as API JSON ordered by endpoint names.
--- `both_ends` true: only edges with both endpoints listed (a subgraph); false: every edge
--- touching a listed entity.
+-- Internal: relations of the given entity ids, as API JSON ordered by endpoint names.
+-- `both_ends` true: only edges with both endpoints listed (a subgraph), each found once from its
+-- source side; false: every edge touching a listed entity, those whose source is not listed
+-- found from their target side.
 create function pgrag.relations_of(entity_ids bigint[], both_ends boolean)
 returns jsonb
 language sql
 stable
 as $$
   with listed as (select distinct id from unnest(entity_ids) id),
-  touching as (
+  found as (
     select r.* from pgrag.relations r join listed l on r.source_id = l.id
      where r.tenant_id = pgrag.current_tenant_id()
-    union
+       and (not both_ends or r.target_id in (select id from listed))
+    union all
     select r.* from pgrag.relations r join listed l on r.target_id = l.id
      where r.tenant_id = pgrag.current_tenant_id()
+       and not both_ends and r.source_id not in (select id from listed)
   )
   select coalesce(jsonb_agg(pgrag.relation_json(r, s.name, t.name) order by s.name, t.name),
                   '[]')
-    from touching r
+    from found r
     join pgrag.entities s on s.tenant_id = r.tenant_id and s.id = r.source_id
     join pgrag.entities t on t.tenant_id = r.tenant_id and t.id = r.target_id
-   where not both_ends
-      or (r.source_id in (select id from listed) and r.target_id in (select id from listed))
 $$;
 
 -- Contract: the entities named in `names` (a JSON array), aligned with it, null where missing.
