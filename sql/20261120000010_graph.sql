@@ -173,7 +173,15 @@ begin
     source_chunk_ids = pgrag.union_ids(e.source_chunk_ids, excluded.source_chunk_ids),
     file_path = coalesce(excluded.file_path, e.file_path),
     properties = e.properties || excluded.properties,
-    embedding = coalesce(excluded.embedding, e.embedding);
+    embedding = coalesce(excluded.embedding, e.embedding)
+  -- An entity the batch would not change is not rewritten (nor its updated_at).
+  where (coalesce(excluded.entity_type, e.entity_type),
+         coalesce(excluded.description, e.description),
+         pgrag.union_ids(e.source_chunk_ids, excluded.source_chunk_ids),
+         coalesce(excluded.file_path, e.file_path), e.properties || excluded.properties)
+          is distinct from
+        (e.entity_type, e.description, e.source_chunk_ids, e.file_path, e.properties)
+     or (excluded.embedding is not null and excluded.embedding is distinct from e.embedding);
   get diagnostics written = row_count;
   return written;
 end
@@ -241,7 +249,14 @@ begin
     source_chunk_ids = pgrag.union_ids(r.source_chunk_ids, excluded.source_chunk_ids),
     file_path = coalesce(excluded.file_path, r.file_path),
     properties = r.properties || excluded.properties,
-    embedding = coalesce(excluded.embedding, r.embedding);
+    embedding = coalesce(excluded.embedding, r.embedding)
+  where (coalesce(excluded.description, r.description), coalesce(excluded.keywords, r.keywords),
+         coalesce(excluded.weight, r.weight),
+         pgrag.union_ids(r.source_chunk_ids, excluded.source_chunk_ids),
+         coalesce(excluded.file_path, r.file_path), r.properties || excluded.properties)
+          is distinct from (r.description, r.keywords, r.weight, r.source_chunk_ids, r.file_path,
+                            r.properties)
+     or (excluded.embedding is not null and excluded.embedding is distinct from r.embedding);
   get diagnostics written = row_count;
   return written;
 end

@@ -114,6 +114,22 @@ describe("knowledge graph writes and reads (API §6)", () => {
     expect(relations.body.items.map((r: { weight: number }) => r.weight).sort()).toEqual([1, 2]);
   });
 
+  it("leaves every row as it was when a write is repeated", async () => {
+    const entities = [{ name: "Radium", type: "element", source_chunk_ids: ["c7"] }];
+    const relations = [{ source: "Radium", target: "Pierre Curie", weight: 0.5 }];
+    await upsertEntities(entities);
+    await upsertRelations(relations);
+    const before = await tenantFingerprint(api.test.db, api.tenantId);
+    expect((await upsertEntities(entities)).body).toEqual({ upserted: 1 });
+    expect((await upsertRelations(relations)).body).toEqual({ upserted: 1 });
+    // Values already stored, sent again, are no change either.
+    await upsertEntities([{ name: "Marie Curie", source_chunk_ids: ["c1"], properties: {} }]);
+    expect(await tenantFingerprint(api.test.db, api.tenantId)).toBe(before);
+    await api.request("POST", "/graph/relations/delete", {
+      body: { pairs: [["Radium", "Pierre Curie"]] },
+    });
+  });
+
   it("answers aligned batches and 404s for what does not exist", async () => {
     const items = await api.request("POST", "/graph/entities/get", {
       body: { names: ["Radium", "nobody", "Marie Curie"] },
