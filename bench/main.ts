@@ -24,6 +24,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     summary: "retrieval quality on BEIR SciFact: nDCG@10, recall@100, MRR@10 per search mode",
     load: () => import("./scifact.ts"),
   },
+  graph: {
+    summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
+    load: () => import("./graph.ts"),
+  },
 };
 
 function usage(): string {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Provisions a local PostgreSQL 17 with pgvector and pg_cron on 127.0.0.1, plus a websockify
-# bridge for the Neon driver and a PgBouncer in transaction mode (what Supabase's and Neon's
-# poolers run), and prints the connection settings. Idempotent: a cached root is reused,
-# a running server is left alone.
+# Provisions a local PostgreSQL 17 with pgvector and pg_cron on 127.0.0.1 (and Apache AGE, the
+# baseline the graph benchmark compares pgrag with), plus a websockify bridge for the Neon driver
+# and a PgBouncer in transaction mode (what Supabase's and Neon's poolers run), and prints the
+# connection settings. Idempotent: a cached root is reused, a running server is left alone.
 #
 # The machines run Debian bookworm, whose PostgreSQL has no pgvector; Debian trixie packages it.
 # Installing trixie packages into bookworm would pull in a newer libc, so the server lives in a
@@ -16,7 +16,7 @@ BOUNCER_PORT="${PGRAG_PGBOUNCER_PORT:-54319}"
 BOUNCER_DIR="$(dirname "$PG_ROOT")/pgbouncer"
 PG_DB="${PGRAG_PG_DB:-pgrag}"
 PG_PASSWORD="${PGRAG_PG_PASSWORD:-pgrag}"
-PACKAGES="postgresql-17,postgresql-17-pgvector,postgresql-17-cron"
+PACKAGES="postgresql-17,postgresql-17-pgvector,postgresql-17-cron,postgresql-17-age"
 CONF="$PG_ROOT/etc/postgresql/17/main/postgresql.conf"
 PID_FILE="$PG_ROOT/var/lib/postgresql/17/main/postmaster.pid"
 
@@ -42,6 +42,14 @@ bootstrap_root() {
   debootstrap --variant=minbase --include="$PACKAGES" trixie "$PG_ROOT" \
     http://deb.debian.org/debian >/dev/null
   touch "$PG_ROOT/.pgrag-ready"
+}
+
+# Roots cached before AGE joined PACKAGES lack it; install it into them once.
+add_age() {
+  chroot "$PG_ROOT" dpkg -s postgresql-17-age >/dev/null 2>&1 && return
+  log "installing postgresql-17-age into $PG_ROOT"
+  chroot "$PG_ROOT" apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive chroot "$PG_ROOT" apt-get install -y -qq postgresql-17-age >/dev/null
 }
 
 configure() {
@@ -118,6 +126,7 @@ INI_EOF
 
 need_host_packages
 bootstrap_root
+add_age
 configure
 start_server
 create_database
