@@ -27,7 +27,7 @@ export function dataParagraph({ data, database }: GraphReportInput): string {
     "label tables with the properties LightRAG's merge writes, plus LightRAG's indexes, in",
     `${database.load.ageSeconds.toFixed(0)} s (not a LightRAG path: see the upserts for that). The`,
     `loaded database was ${database.reused ? "reused from an earlier run (--keep)" : "built in"}`,
-    `${database.reused ? "" : "this run"}; each run measures on a fresh copy of it.`,
+    `${database.reused ? "and" : "this run, and"} each run measures on fresh copies of it.`,
   ].join(" ");
 }
 
