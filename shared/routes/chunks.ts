@@ -5,7 +5,7 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
-import { chunkBatch, chunkParameters, embeddingParameters } from "../storage/batches.ts";
+import { chunkBatch, embeddingParameters, embeddingsApart } from "../storage/batches.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
@@ -40,7 +40,7 @@ export function chunkRoutes(config: Config) {
         c,
         "writer",
         "pgrag.upsert_chunks($1::text::json, $2::text::json, $3::text)",
-        [JSON.stringify(batch.documents), ...chunkParameters(batch.chunks)],
+        [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
       );
       return c.json({ upserted: batch.chunks.length }, 200);
     },

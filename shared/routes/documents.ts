@@ -6,7 +6,7 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction, tenantScope } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
-import { chunkParameters, documentBatch } from "../storage/batches.ts";
+import { documentBatch, embeddingsApart } from "../storage/batches.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
 import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
@@ -44,7 +44,7 @@ export function documentRoutes(config: Config) {
         c,
         "writer",
         "pgrag.upsert_documents($1::text::json, $2::text::json, $3::text)",
-        [JSON.stringify(batch.documents), ...chunkParameters(batch.chunks)],
+        [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
       );
       return c.json({ documents }, 200);
     },

@@ -155,22 +155,19 @@ function chunkRow(chunk: ChunkInput, documentId: string, position: number): Chun
 }
 
 /**
- * The parameters of `pgrag.store_chunks` and its callers: the rows as JSON without their
+ * The parameters of the SQL functions that write rows with embeddings (`pgrag.store_chunks` and
+ * its callers, `pgrag.upsert_entities`, `pgrag.upsert_relations`): the rows as JSON without their
  * embeddings, and the embeddings as one space-separated text aligned with them ('' for a row
  * without one, null when none has one). pgvector literals hold no spaces, so the database splits
- * them with string_to_array instead of parsing megabytes of JSON numbers.
+ * them with string_to_array instead of parsing megabytes of JSON numbers. Only the rows' own
+ * `embedding` field is taken apart: a metadata or properties key of that name stays in the JSON.
  */
-export function chunkParameters(
-  rows: readonly ChunkRow[],
+export function embeddingsApart(
+  rows: readonly { embedding?: string | null }[],
 ): [json: string, embeddings: string | null] {
-  let anyEmbedding = false;
-  const embeddings = rows.map((row) => {
-    if (row.embedding === null) return "";
-    anyEmbedding = true;
-    return row.embedding;
-  });
-  const json = JSON.stringify(rows, (key, value) => (key === "embedding" ? undefined : value));
-  return [json, anyEmbedding ? embeddings.join(" ") : null];
+  const embeddings = rows.map((row) => row.embedding ?? "");
+  const json = JSON.stringify(rows.map(({ embedding: _, ...rest }) => rest));
+  return [json, embeddings.some((text) => text !== "") ? embeddings.join(" ") : null];
 }
 
 /**

@@ -71,6 +71,24 @@ describe("chunks (API §4)", () => {
     expect(got.body.items[0].embedding).toEqual(values);
   });
 
+  it("keeps a metadata key named embedding apart from the chunk's embedding", async () => {
+    const response = await upsert([{
+      id: "c-meta",
+      document_id: "doc-a",
+      chunk_index: 9,
+      content: "metadata naming its model",
+      embedding: [1, 0, 0],
+      metadata: { embedding: "text-embedding-3-small", nested: { embedding: [1, 2] } },
+    }]);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const chunk = await api.request("GET", "/chunks/c-meta?include=embedding");
+    expect(chunk.body).toMatchObject({
+      embedding: [1, 0, 0],
+      metadata: { embedding: "text-embedding-3-small", nested: { embedding: [1, 2] } },
+    });
+    await api.request("POST", "/chunks/delete", { body: { ids: ["c-meta"] } });
+  });
+
   it("derives ids from content, so re-sending is idempotent", async () => {
     const chunk = { document_id: "doc-b", content: "derived id", chunk_index: 3 };
     expect((await upsert([chunk])).status).toBe(200);
