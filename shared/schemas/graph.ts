@@ -102,25 +102,28 @@ export function graphSchemas(config: Config) {
       items: z.array(z.object({ name: z.string(), degree: z.number().int() })),
     }).openapi("Labels"),
     EntityResults: z.object({
-      results: z.array(z.object({
-        name: z.string(),
-        type: z.string().nullable(),
-        description: z.string().nullable(),
-        source_chunk_ids: z.array(z.string()),
-        degree: z.number().int(),
-        similarity: z.number(),
-      })),
+      results: z.array(
+        Entity.pick({
+          name: true,
+          type: true,
+          description: true,
+          source_chunk_ids: true,
+          degree: true,
+        })
+          .extend({ similarity: z.number() }),
+      ),
     }).openapi("EntitySearchResults"),
     RelationResults: z.object({
-      results: z.array(z.object({
-        source: z.string(),
-        target: z.string(),
-        description: z.string().nullable(),
-        keywords: z.string().nullable(),
-        weight: z.number(),
-        source_chunk_ids: z.array(z.string()),
-        similarity: z.number(),
-      })),
+      results: z.array(
+        Relation.pick({
+          source: true,
+          target: true,
+          description: true,
+          keywords: true,
+          weight: true,
+          source_chunk_ids: true,
+        }).extend({ similarity: z.number() }),
+      ),
     }).openapi("RelationSearchResults"),
   };
 }

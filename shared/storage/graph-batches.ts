@@ -4,6 +4,7 @@
  * text. An item repeated within a batch is merged into the earlier one the way the database
  * merges it into a stored row (a single INSERT ... ON CONFLICT cannot touch a row twice).
  */
+import { embeddingsApart } from "./batches.ts";
 
 /** The fields both entities and relations carry, merged alike. */
 interface GraphFields {
@@ -50,18 +51,11 @@ function mergeByKey<T extends GraphFields>(items: readonly T[], key: (item: T) =
   return [...byKey.values()];
 }
 
-/** Rows as JSON (without embeddings) and the embeddings aligned with them. */
-function parameters(rows: readonly GraphFields[]): [json: string, embeddings: string | null] {
-  const embeddings = rows.map((row) => row.embedding ?? "");
-  const json = JSON.stringify(rows, (key, value) => (key === "embedding" ? undefined : value));
-  return [json, embeddings.some((text) => text !== "") ? embeddings.join(" ") : null];
-}
-
 /** The parameters of `pgrag.upsert_entities`, and how many distinct entities they hold. */
 export function entityParameters(entities: readonly EntityInput[]) {
   const rows = mergeByKey(entities, (entity) => entity.name)
     .map(({ type, ...rest }) => ({ ...rest, entity_type: type }));
-  return { rows: rows.length, params: parameters(rows) };
+  return { rows: rows.length, params: embeddingsApart(rows) };
 }
 
 /** The parameters of `pgrag.upsert_relations`, and how many distinct pairs they hold. */
@@ -70,5 +64,5 @@ export function relationParameters(relations: readonly RelationInput[]) {
     relations,
     ({ source, target }) => JSON.stringify(source < target ? [source, target] : [target, source]),
   );
-  return { rows: rows.length, params: parameters(rows) };
+  return { rows: rows.length, params: embeddingsApart(rows) };
 }
