@@ -221,13 +221,10 @@ declare
 begin
   insert into pgrag.entities (tenant_id, name, source_chunk_ids, file_path)
   select tenant, ends.name, pgrag.union_ids('{}', ends.source_chunk_ids), ends.file_path
-    from (select distinct on (name) name, source_chunk_ids, file_path
-            from (select b.source as name, b.source_chunk_ids, b.file_path, b.n
-                    from pgrag.relation_batch(relations, null) b
-                  union all
-                  select b.target, b.source_chunk_ids, b.file_path, b.n
-                    from pgrag.relation_batch(relations, null) b) e
-           order by name, n) ends
+    from (select distinct on (e.name) e.name, b.source_chunk_ids, b.file_path
+            from pgrag.relation_batch(relations, null) b,
+                 lateral (values (b.source), (b.target)) as e(name)
+           order by e.name, b.n) ends
    where not exists (select from pgrag.entities x where x.tenant_id = tenant and x.name = ends.name)
    order by ends.name
   on conflict (tenant_id, name) do nothing;
