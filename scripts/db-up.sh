@@ -53,8 +53,9 @@ add_age() {
 }
 
 configure() {
-  # Appended settings win over earlier ones; the marker keeps this idempotent.
-  grep -q '^# pgrag settings' "$CONF" && return
+  # Appended settings win over earlier ones; the markers keep this idempotent.
+  configure_cron_workers
+  grep -q '^# pgrag settings$' "$CONF" && return
   cat >>"$CONF" <<CONF_EOF
 # pgrag settings
 port = $PG_PORT
@@ -64,6 +65,18 @@ cron.database_name = '$PG_DB'
 max_connections = 200
 fsync = ${PGRAG_PG_FSYNC:-on}
 CONF_EOF
+}
+
+# pg_cron runs jobs in background workers rather than over a password-protected connection to
+# itself. Clusters configured before this setting get it added (and are restarted for it).
+configure_cron_workers() {
+  grep -q '^# pgrag cron workers' "$CONF" && return
+  cat >>"$CONF" <<CONF_EOF
+# pgrag cron workers
+cron.use_background_workers = on
+max_worker_processes = 16
+CONF_EOF
+  if is_running; then chroot "$PG_ROOT" pg_ctlcluster 17 main restart; fi
 }
 
 is_running() {

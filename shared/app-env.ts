@@ -1,11 +1,12 @@
 import type { RequestDatabase } from "./http/request-database.ts";
+import type { Credential } from "./http/tenant.ts";
 
 /** The variables every route can read from its context. */
 export interface AppEnv {
   Variables: {
     requestId: string;
     db: RequestDatabase;
-    /** SHA-256 (hex) of the request's API key, on tenant routes. */
-    apiKeyHash: string;
+    /** The request's API key (hashed) or verified token, on tenant routes. */
+    credential: Credential;
   };
 }

@@ -14,10 +14,16 @@ import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
 import { validationHook } from "./http/validation.ts";
-import { requireApiKey } from "./http/tenant.ts";
+import { requireCredentials } from "./http/tenant.ts";
+import { auditTenantActions } from "./http/audit.ts";
+import { createTokenVerifier } from "./auth/jwt.ts";
 import { requireAdminKey } from "./http/admin.ts";
 import { ADMIN_KEY_SCHEME, adminRoutes } from "./routes/admin.ts";
+import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { statsRoutes } from "./routes/stats.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { graphRoutes } from "./routes/graph.ts";
 import { graphSearchRoutes } from "./routes/graph-search.ts";
 import { cacheRoutes } from "./routes/cache.ts";
@@ -38,6 +44,10 @@ const TENANT_PATHS = [
   "/graph/*",
   "/entities/search",
   "/relations/search",
+  "/usage",
+  "/usage/*",
+  "/stats",
+  "/audit",
 ];
 
 export interface AppDependencies {
@@ -50,17 +60,25 @@ export interface AppDependencies {
 export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
-  // Every tenant route needs an API key; the paths are listed because middleware of a sub-app
-  // mounted at "/" would also run for /health and for unknown paths.
-  for (const path of TENANT_PATHS) api.use(path, requireApiKey());
+  // Every tenant route needs an API key or a JWT, and its writes and searches are audited; the
+  // paths are listed because middleware of a sub-app mounted at "/" would also run for /health
+  // and for unknown paths.
+  const verifier = createTokenVerifier(config.jwt);
+  for (const path of TENANT_PATHS) {
+    api.use(path, requireCredentials(verifier), auditTenantActions(BASE_PATH));
+  }
   api.route("/", documentRoutes(config));
   api.route("/", chunkRoutes(config));
   api.route("/", cacheRoutes(config));
   api.route("/", searchRoutes(config));
   api.route("/", graphSearchRoutes(config));
   api.route("/", graphRoutes(config));
+  api.route("/", usageRoutes(config));
+  api.route("/", statsRoutes(config));
+  api.route("/", auditRoutes(config));
   api.use("/admin/*", requireAdminKey(config.adminKey));
   api.route("/", adminRoutes());
+  api.route("/", adminMaintenanceRoutes());
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);
   api.doc31("/openapi.json", {

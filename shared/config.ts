@@ -32,6 +32,13 @@ const EnvSchema = z.object({
   PGRAG_MAX_METADATA_BYTES: positiveInt(64 * 1024),
   PGRAG_CORS_ORIGINS: z.string().default("*"),
   PGRAG_ADMIN_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  PGRAG_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  // Deno's fetch also reads file: URLs, so the scheme is checked and not only the shape.
+  PGRAG_JWKS_URL: z.string().url().regex(/^https?:\/\//i, "must be an http(s) URL").optional(),
+  PGRAG_JWT_ISSUER: z.string().optional(),
+  PGRAG_JWT_AUDIENCE: z.string().optional(),
+  PGRAG_JWKS_TIMEOUT_MS: positiveInt(3_000, 60_000),
+  PGRAG_MAINTENANCE_INTERVAL: positiveInt(300, 86_400),
 });
 
 export interface Config {
@@ -56,7 +63,21 @@ export interface Config {
   corsOrigins: string[];
   /** The bearer secret of the admin API; the admin API is closed without it. */
   adminKey?: string;
+  jwt: JwtConfig;
+  /** Embedded mode: seconds between in-process maintenance runs (statistics, partitions). */
+  maintenanceIntervalSeconds: number;
   limits: Limits;
+}
+
+/** Bearer JWTs: accepted only when a secret (HS256) or a JWKS URL (ES256, RS256) is set. */
+export interface JwtConfig {
+  secret?: string;
+  jwksUrl?: string;
+  /** Checked against `iss` when set. */
+  issuer?: string;
+  /** `aud` must name one of these when set. */
+  audience?: string[];
+  jwksTimeoutMs: number;
 }
 
 /** Per-request limits on what clients send (the body limit aside). */
@@ -107,10 +128,24 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: e.PGRAG_BODY_LIMIT,
     corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     adminKey: e.PGRAG_ADMIN_KEY,
+    maintenanceIntervalSeconds: e.PGRAG_MAINTENANCE_INTERVAL,
+    jwt: {
+      secret: e.PGRAG_JWT_SECRET,
+      jwksUrl: e.PGRAG_JWKS_URL,
+      issuer: e.PGRAG_JWT_ISSUER,
+      audience: commaList(e.PGRAG_JWT_AUDIENCE),
+      jwksTimeoutMs: e.PGRAG_JWKS_TIMEOUT_MS,
+    },
     limits: {
       batchItems: e.PGRAG_MAX_BATCH_ITEMS,
       textBytes: e.PGRAG_MAX_TEXT_BYTES,
       metadataBytes: e.PGRAG_MAX_METADATA_BYTES,
     },
   };
+}
+
+/** `a, b,` → `["a", "b"]`; a list naming nothing counts as unset, like an empty variable. */
+function commaList(value: string | undefined): string[] | undefined {
+  const items = value?.split(",").map((item) => item.trim()).filter(Boolean) ?? [];
+  return items.length > 0 ? items : undefined;
 }

@@ -7,3 +7,7 @@ export function logError(event: string, fields: Record<string, unknown>): void {
     JSON.stringify({ level: "error", event, time: new Date().toISOString(), ...fields }),
   );
 }
+
+export function logInfo(event: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ level: "info", event, time: new Date().toISOString(), ...fields }));
+}

@@ -25,13 +25,20 @@ export interface Queryable {
 export type AccessLevel = "reader" | "writer" | "admin";
 
 /**
- * Who a scoped transaction runs as: the API role for one tenant (known from a verified token, or
- * found by the database from an API key's SHA-256 hash, which also checks the key's level and the
- * tenant's status before any work runs), or the admin role for the tenant registry.
+ * Who a scoped transaction runs as: the API role for one tenant (named directly, taken from a
+ * verified token, or found by the database from an API key's SHA-256 hash; for the last two the
+ * database checks the level and the tenant's status before any work runs), or the admin role for
+ * the tenant registry.
  */
 export type Scope =
   | { readonly role: "api"; readonly tenantId: string | null }
   | { readonly role: "api"; readonly apiKeyHash: string; readonly access: AccessLevel }
+  | {
+    readonly role: "api";
+    /** From a verified JWT: the database still checks the level and the tenant's status. */
+    readonly token: { readonly tenantId: string; readonly role: AccessLevel };
+    readonly access: AccessLevel;
+  }
   | { readonly role: "admin" };
 
 export interface Database {

@@ -13,20 +13,55 @@ const ACCESS_LEVELS = new Set(["reader", "writer", "admin"]);
  * request's role or tenant into the next.
  */
 function contextSettings(scope: Scope): [name: string, value: string][] {
-  const tenantId = "tenantId" in scope ? scope.tenantId ?? "" : "";
-  return [["role", ROLE_NAMES[scope.role]], ["pgrag.tenant_id", tenantId], ["timezone", "UTC"]];
+  const tenantId = "tenantId" in scope
+    ? scope.tenantId ?? ""
+    : "token" in scope
+    ? scope.token.tenantId
+    : "";
+  if (tenantId !== "" && !UUID.test(tenantId)) throw new TypeError("tenant id must be a UUID");
+  // request.jwt.claims is emptied as well: pgrag.current_tenant_id() falls back to it for clients
+  // that come through Supabase's PostgREST, never for this API.
+  return [
+    ["role", ROLE_NAMES[scope.role]],
+    ["pgrag.tenant_id", tenantId.toLowerCase()],
+    ["request.jwt.claims", ""],
+    ["timezone", "UTC"],
+  ];
 }
 
 /**
- * An API key scope is completed by the database: `pgrag.authenticate_api_key` finds the key by
- * its hash, refuses a revoked key, a weaker level or a suspended tenant, and sets the tenant, all
- * in the transaction that does the work, so a revoked key stops working on its next request.
+ * A credential scope is completed by the database. For an API key `pgrag.authenticate_api_key`
+ * finds the key by its hash, refuses a revoked key, a weaker level or a suspended tenant, and sets
+ * the tenant, all in the transaction that does the work, so a revoked key stops working on its
+ * next request. For a verified token `pgrag.authenticate_token` checks the level the token grants
+ * and the tenant's status the same way.
  */
-function apiKeyCheck(scope: Scope): { hash: string; access: string } | null {
-  if (!("apiKeyHash" in scope)) return null;
-  if (!SHA256_HEX.test(scope.apiKeyHash)) throw new TypeError("API key hash must be SHA-256 hex");
-  if (!ACCESS_LEVELS.has(scope.access)) throw new TypeError("unknown access level");
-  return { hash: scope.apiKeyHash, access: scope.access };
+function credentialCheck(scope: Scope): { statement: Statement; script: string } | null {
+  if ("apiKeyHash" in scope) {
+    if (!SHA256_HEX.test(scope.apiKeyHash)) throw new TypeError("API key hash must be SHA-256 hex");
+    if (!ACCESS_LEVELS.has(scope.access)) throw new TypeError("unknown access level");
+    return {
+      statement: {
+        text: "select pgrag.authenticate_api_key(decode($1, 'hex'), $2)",
+        params: [scope.apiKeyHash, scope.access],
+      },
+      script: `select pgrag.authenticate_api_key(decode('${scope.apiKeyHash}', 'hex'), ` +
+        `'${scope.access}')`,
+    };
+  }
+  if ("token" in scope) {
+    if (!ACCESS_LEVELS.has(scope.access) || !ACCESS_LEVELS.has(scope.token.role)) {
+      throw new TypeError("unknown access level");
+    }
+    return {
+      statement: {
+        text: "select pgrag.authenticate_token($1, $2)",
+        params: [scope.token.role, scope.access],
+      },
+      script: `select pgrag.authenticate_token('${scope.token.role}', '${scope.access}')`,
+    };
+  }
+  return null;
 }
 
 /** The context as parameterized statements, for drivers that send them in the same request. */
@@ -37,13 +72,8 @@ export function scopeStatements(scope: Scope): Statement[] {
       settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", "),
     params: settings.flat(),
   }];
-  const key = apiKeyCheck(scope);
-  if (key) {
-    statements.push({
-      text: "select pgrag.authenticate_api_key(decode($1, 'hex'), $2)",
-      params: [key.hash, key.access],
-    });
-  }
+  const check = credentialCheck(scope);
+  if (check) statements.push(check.statement);
   return statements;
 }
 
@@ -53,17 +83,13 @@ export function scopeStatements(scope: Scope): Statement[] {
  * reply (node-postgres over Neon's WebSocket) send it as a single simple-protocol message, which
  * saves one or two round trips per request. The role names, levels and time zone are constants;
  * the tenant id and key hash come from verified credentials or our own hashing and are checked
- * to be a canonical UUID and 64 hex digits right here, so nothing else can reach the text.
+ * to be a UUID and 64 hex digits (levels: one of three words) right here, so nothing else can
+ * reach the text.
  */
 export function beginScopeScript(scope: Scope): string {
-  const settings = contextSettings(scope).map(([name, value]) => {
-    if (name !== "pgrag.tenant_id") return `set_config('${name}', '${value}', true)`;
-    if (value !== "" && !UUID.test(value)) throw new TypeError("tenant id must be a UUID");
-    return `set_config('${name}', '${value.toLowerCase()}', true)`;
-  });
-  const key = apiKeyCheck(scope);
-  const check = key
-    ? `; select pgrag.authenticate_api_key(decode('${key.hash}', 'hex'), '${key.access}')`
-    : "";
-  return `begin; select ${settings.join(", ")}${check}`;
+  const settings = contextSettings(scope).map(([name, value]) =>
+    `set_config('${name}', '${value}', true)`
+  );
+  const check = credentialCheck(scope);
+  return `begin; select ${settings.join(", ")}${check ? `; ${check.script}` : ""}`;
 }

@@ -1,29 +1,64 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { hashApiKey, isApiKeyShaped } from "../auth/api-keys.ts";
+import type { TokenVerifier } from "../auth/jwt.ts";
 import type { AccessLevel, Scope } from "../db/database.ts";
 import { Problem } from "./problem.ts";
 
+/** How a tenant request proved who it is; the database completes the check (see scope.ts). */
+export type Credential =
+  | { kind: "api_key"; hash: string }
+  | { kind: "token"; tenantId: string; role: AccessLevel; subject: string | null };
+
 /**
- * Tenant routes need an API key in `X-API-Key`. This only hashes it: whether the key exists,
- * is revoked, allows the route, and whose tenant it is, the database decides in the request's
- * own transaction (see `pgrag.authenticate_api_key`).
+ * Tenant routes take an API key in `X-API-Key` or a JWT in `Authorization: Bearer`. A key is
+ * only hashed here: whether it exists, is revoked, allows the route, and whose tenant it is, the
+ * database decides in the request's own transaction (`pgrag.authenticate_api_key`). A token is
+ * verified here (signature, algorithm, expiry, issuer, audience); its level and its tenant's
+ * status are again checked by the database (`pgrag.authenticate_token`).
  */
-export function requireApiKey(): MiddlewareHandler<AppEnv> {
-  return async function requireApiKey(c, next) {
+export function requireCredentials(verifier: TokenVerifier | null): MiddlewareHandler<AppEnv> {
+  return async function requireCredentials(c, next) {
     const key = c.req.header("x-api-key");
-    if (key === undefined) {
-      throw new Problem("unauthenticated", "send the tenant's API key in the X-API-Key header");
+    const bearer = /^Bearer +(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (key !== undefined) {
+      if (!isApiKeyShaped(key)) throw new Problem("unauthenticated", "the API key is not valid");
+      c.set("credential", { kind: "api_key", hash: await hashApiKey(key) });
+    } else if (bearer !== undefined) {
+      if (!verifier) {
+        throw new Problem("unauthenticated", "bearer tokens are not enabled; send X-API-Key");
+      }
+      c.set("credential", { kind: "token", ...(await verifier.verify(bearer)) });
+    } else {
+      throw new Problem(
+        "unauthenticated",
+        "send an API key in X-API-Key or a JWT in Authorization: Bearer",
+      );
     }
-    if (!isApiKeyShaped(key)) throw new Problem("unauthenticated", "the API key is not valid");
-    c.set("apiKeyHash", await hashApiKey(key));
     await next();
   };
 }
 
 /** The scope a tenant route runs its statements in, at the level the route needs. */
 export function tenantScope(c: Context<AppEnv>, access: AccessLevel): Scope {
-  return { role: "api", apiKeyHash: c.var.apiKeyHash, access };
+  const credential = c.var.credential;
+  if (credential.kind === "api_key") return { role: "api", apiKeyHash: credential.hash, access };
+  return {
+    role: "api",
+    token: { tenantId: credential.tenantId, role: credential.role },
+    access,
+  };
+}
+
+/** Who acted, as the audit and cost records name them; null lets the database name the key. */
+export function actorOf(credential: Credential): string | null {
+  if (credential.kind === "api_key") return null;
+  return `user:${credential.subject ?? "anonymous"}`;
+}
+
+export interface CallOptions {
+  /** Refuse with 402 while the tenant is over an enforced monthly budget. */
+  enforceBudget?: boolean;
 }
 
 /**
@@ -38,10 +73,12 @@ export async function callTenantFunction<T>(
   access: AccessLevel,
   call: string,
   params: readonly unknown[] = [],
+  options: CallOptions = {},
 ): Promise<T> {
-  const [rows] = await c.var.db.run(tenantScope(c, access), [{
-    text: `select ${call} as result`,
-    params,
-  }]);
-  return rows[0]?.result as T;
+  const statements = [{ text: `select ${call} as result`, params }];
+  if (options.enforceBudget) {
+    statements.unshift({ text: "select pgrag.enforce_budget()", params: [] });
+  }
+  const rows = await c.var.db.run(tenantScope(c, access), statements);
+  return rows[rows.length - 1][0]?.result as T;
 }

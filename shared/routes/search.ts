@@ -45,6 +45,7 @@ export function searchRoutes(config: Config) {
           search.ef_search,
           String(search.include_embedding),
         ],
+        { enforceBudget: true },
       );
       return c.json({ results, exhausted: results.length < search.top_k }, 200);
     },

@@ -15,7 +15,14 @@ export interface TestServer {
 const DEFAULT_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
 const DEFAULT_WS_PROXY = "127.0.0.1:54318";
 const DEFAULT_PGBOUNCER_URL = "postgres://postgres:pgrag@127.0.0.1:54319/pgrag";
-export const TEST_DATABASE = "pgrag_test";
+/** Runs that must not share one database (parallel checkouts) name their own. */
+export const TEST_DATABASE = testDatabaseName(process.env.PGRAG_TEST_DATABASE ?? "pgrag_test");
+
+function testDatabaseName(name: string): string {
+  // It is written into CREATE/DROP DATABASE, so only plain identifiers pass.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad PGRAG_TEST_DATABASE: ${name}`);
+  return name;
+}
 
 /**
  * Finds the server: PGRAG_TEST_DATABASE_URL when set (then it must answer), else the one

@@ -38,6 +38,36 @@ describe("parseConfig()", () => {
       /PORT.*PGRAG_EMBEDDING_DIM|PGRAG_EMBEDDING_DIM.*PORT/,
     );
   });
+
+  it("leaves JWTs off by default and reads their settings", () => {
+    expect(parseConfig({}).jwt).toEqual({ jwksTimeoutMs: 3000 });
+    const jwksUrl = "https://project.supabase.co/auth/v1/.well-known/jwks.json";
+    expect(
+      parseConfig({
+        PGRAG_JWT_SECRET: "s".repeat(32),
+        PGRAG_JWKS_URL: jwksUrl,
+        PGRAG_JWT_ISSUER: "https://project.supabase.co/auth/v1",
+        PGRAG_JWT_AUDIENCE: " authenticated, pgrag ,",
+        PGRAG_JWKS_TIMEOUT_MS: "500",
+      }).jwt,
+    ).toEqual({
+      secret: "s".repeat(32),
+      jwksUrl,
+      issuer: "https://project.supabase.co/auth/v1",
+      audience: ["authenticated", "pgrag"],
+      jwksTimeoutMs: 500,
+    });
+    expect(parseConfig({ PGRAG_JWT_AUDIENCE: " , " }).jwt.audience).toBeUndefined();
+  });
+
+  it("refuses a short JWT secret, a JWKS URL that is not http(s) and a zero timeout", () => {
+    expect(() => parseConfig({ PGRAG_JWT_SECRET: "s".repeat(31) })).toThrow(/PGRAG_JWT_SECRET/);
+    expect(() => parseConfig({ PGRAG_JWKS_URL: "jwks.json" })).toThrow(/PGRAG_JWKS_URL/);
+    expect(() => parseConfig({ PGRAG_JWKS_URL: "file:///etc/jwks.json" })).toThrow(
+      /PGRAG_JWKS_URL/,
+    );
+    expect(() => parseConfig({ PGRAG_JWKS_TIMEOUT_MS: "0" })).toThrow(/PGRAG_JWKS_TIMEOUT_MS/);
+  });
 });
 
 describe("beginScopeScript()", () => {

@@ -1,0 +1,64 @@
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import type { Config } from "../config.ts";
+import { decodeCursor, encodeCursor, type PageKey } from "../http/cursor.ts";
+import { Problem } from "../http/problem.ts";
+import { callTenantFunction } from "../http/tenant.ts";
+import { validationHook } from "../http/validation.ts";
+import { governanceSchemas } from "../schemas/governance.ts";
+import { API_KEY_SECURITY, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Cursors name the order they were made for; the audit log has one.
+const ORDER = "audit_newest_first";
+
+/** API §8: the tenant's audit log, newest first, for admin credentials. */
+export function auditRoutes(config: Config) {
+  const s = governanceSchemas(config);
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/audit",
+      tags: ["usage"],
+      security: API_KEY_SECURITY,
+      summary: "The audit log: one row per write and per search (admin)",
+      request: { query: s.AuditQuery },
+      responses: { 200: jsonContent(s.AuditPage, "One page, newest first"), ...TENANT_ERRORS },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const after = query.cursor ? decodeCursor(ORDER, query.cursor) : null;
+      if (after && !UUID.test(after.id)) {
+        throw new Problem("validation_failed", "the cursor is not valid for this listing", {
+          errors: [{
+            path: "cursor",
+            message: "pass next_cursor from the previous page unchanged",
+          }],
+        });
+      }
+      const page = await callTenantFunction<
+        { items: z.infer<typeof s.AuditEntry>[]; last: { created_at: string; id: string } | null }
+      >(
+        c,
+        "admin",
+        "pgrag.audit_page($1, $2, $3, $4, $5, $6)",
+        [
+          query.action ?? null,
+          query.from ?? null,
+          query.to ?? null,
+          query.limit,
+          after?.value ?? null,
+          after?.id ?? null,
+        ],
+      );
+      const last: PageKey | null = page.last && page.items.length === query.limit
+        ? { value: page.last.created_at, id: page.last.id }
+        : null;
+      return c.json({ items: page.items, next_cursor: last && encodeCursor(ORDER, last) }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,63 @@
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import type { Config } from "../config.ts";
+import { actorOf, callTenantFunction } from "../http/tenant.ts";
+import { validationHook } from "../http/validation.ts";
+import { governanceSchemas } from "../schemas/governance.ts";
+import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+
+const tags = ["usage"];
+
+/** API §8: LLM spend reported by the client, tracked against the tenant's monthly budget. */
+export function usageRoutes(config: Config) {
+  const s = governanceSchemas(config);
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/usage",
+      tags,
+      security: API_KEY_SECURITY,
+      summary: "Record one LLM call's tokens and cost",
+      description: "Always records, even over budget; the answer says where the month stands.",
+      request: { body: jsonBody(s.Usage) },
+      responses: { 201: jsonContent(s.RecordedUsage, "Recorded"), ...TENANT_ERRORS },
+    }),
+    async (c) => {
+      const usage = c.req.valid("json");
+      const recorded = await callTenantFunction<z.infer<typeof s.RecordedUsage>>(
+        c,
+        "writer",
+        "pgrag.record_usage($1, $2::text::json)",
+        [actorOf(c.var.credential), JSON.stringify(usage)],
+      );
+      return c.json(recorded, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/usage/summary",
+      tags,
+      security: API_KEY_SECURITY,
+      summary: "Spend in a time range, grouped by model, day or operation",
+      request: { query: s.SummaryQuery },
+      responses: { 200: jsonContent(s.UsageSummary, "One row per group"), ...TENANT_ERRORS },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const items = await callTenantFunction<z.infer<typeof s.UsageSummary>["items"]>(
+        c,
+        "reader",
+        "pgrag.usage_summary(coalesce($1::timestamptz, date_trunc('month', now(), 'UTC')), " +
+          "coalesce($2::timestamptz, now()), $3)",
+        [query.from ?? null, query.to ?? null, query.group_by],
+      );
+      return c.json({ items }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,338 @@
+-- The audit log and the cost ledger: append-mostly, per tenant, partitioned by month so old
+-- months can be detached or dropped whole and recent ones stay small. Both belong to
+-- pgrag_maintenance, which creates the partitions ahead of time (pg_cron, the admin API or the
+-- embedded scheduler call pgrag.create_monthly_partitions); a write that finds its month missing
+-- creates it on the spot, so no write is lost when maintenance did not run.
+
+create table pgrag.audit_logs (
+  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  id uuid not null default gen_random_uuid(),
+  -- Who: `api_key:<id>` or `user:<sub>` of a token.
+  user_id text not null check (length(user_id) between 1 and 300),
+  -- What: search, insert, update, delete, record.
+  action text not null check (length(action) between 1 and 50),
+  resource text check (length(resource) <= 200),
+  resource_id text check (length(resource_id) <= 300),
+  -- The request (method, route, status, request id, counts), never document text.
+  details jsonb not null default '{}' check (jsonb_typeof(details) = 'object'),
+  success boolean not null,
+  error_message text check (length(error_message) <= 2000),
+  ip_address inet,
+  user_agent text check (length(user_agent) <= 500),
+  duration_ms integer check (duration_ms >= 0),
+  primary key (tenant_id, created_at, id)
+) partition by range (created_at);
+comment on table pgrag.audit_logs is
+  'One row per write and per search: who, what, outcome, duration. Append-only for the API.';
+create index audit_logs_action_idx on pgrag.audit_logs (tenant_id, action, created_at desc, id);
+
+create table pgrag.cost_tracking (
+  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  id uuid not null default gen_random_uuid(),
+  user_id text not null check (length(user_id) between 1 and 300),
+  model_name text not null check (length(btrim(model_name)) between 1 and 200),
+  provider text not null check (length(btrim(provider)) between 1 and 100),
+  input_tokens integer not null check (input_tokens >= 0),
+  output_tokens integer not null check (output_tokens >= 0),
+  total_tokens bigint generated always as (input_tokens::bigint + output_tokens) stored,
+  input_cost numeric(14, 6) not null check (input_cost >= 0),
+  output_cost numeric(14, 6) not null check (output_cost >= 0),
+  total_cost numeric(15, 6) generated always as (input_cost + output_cost) stored,
+  operation text check (length(btrim(operation)) between 1 and 100),
+  metadata jsonb not null default '{}' check (jsonb_typeof(metadata) = 'object'),
+  primary key (tenant_id, created_at, id)
+) partition by range (created_at);
+comment on table pgrag.cost_tracking is
+  'LLM spend per call as reported by the client; totals are generated columns.';
+
+-- Partitions created later by pgrag_maintenance carry the foreign key to tenants.
+grant references on pgrag.tenants to pgrag_maintenance;
+
+-- Row level security on the parents: the API role reads and appends its tenant's rows, nothing
+-- more. Without UPDATE, DELETE or TRUNCATE privileges the audit log is append-only for it.
+do $$
+declare
+  ledger regclass;
+begin
+  foreach ledger in array array['pgrag.audit_logs', 'pgrag.cost_tracking']::regclass[] loop
+    execute format('alter table %s enable row level security', ledger);
+    execute format('alter table %s force row level security', ledger);
+    execute format(
+      'create policy "Rows are visible only to their own tenant" on %s as restrictive '
+      'for all to pgrag_api '
+      'using (tenant_id = (select pgrag.current_tenant_id())) '
+      'with check (tenant_id = (select pgrag.current_tenant_id()))', ledger);
+    execute format(
+      'create policy "The API role reads the rows of its tenant" on %s '
+      'for select to pgrag_api using (true)', ledger);
+    execute format(
+      'create policy "The API role appends rows for its tenant" on %s '
+      'for insert to pgrag_api with check (true)', ledger);
+    execute format('grant select, insert on %s to pgrag_api', ledger);
+    execute format(
+      'create policy "Maintenance reads every tenant" on %s '
+      'for select to pgrag_maintenance using (true)', ledger);
+    execute format('alter table %s owner to pgrag_maintenance', ledger);
+  end loop;
+end
+$$;
+
+-- Contract: makes sure the monthly partitions of audit_logs and cost_tracking exist from the
+-- current month (UTC) through `months_ahead` months later; returns how many it created. Each
+-- partition gets forced row level security and no grants: clients reach rows only through the
+-- parents and their policies. Idempotent, and safe to run concurrently (an advisory lock
+-- serializes it).
+create function pgrag.create_monthly_partitions(months_ahead integer default 2)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  ledger text;
+  month_start timestamptz;
+  partition_name text;
+  created integer := 0;
+begin
+  if months_ahead not between 0 and 24 then
+    raise exception 'months_ahead must be between 0 and 24' using errcode = 'PR400';
+  end if;
+  perform pg_advisory_xact_lock(hashtext('pgrag.create_monthly_partitions'));
+  foreach ledger in array array['audit_logs', 'cost_tracking'] loop
+    for month in 0..months_ahead loop
+      month_start := date_trunc('month', now(), 'UTC') + make_interval(months => month);
+      partition_name := ledger || '_' || to_char(month_start at time zone 'UTC', 'YYYY_MM');
+      continue when to_regclass('pgrag.' || partition_name) is not null;
+      execute format(
+        'create table pgrag.%I partition of pgrag.%I for values from (%L) to (%L)',
+        partition_name, ledger, month_start, month_start + interval '1 month');
+      execute format('alter table pgrag.%I enable row level security', partition_name);
+      execute format('alter table pgrag.%I force row level security', partition_name);
+      created := created + 1;
+    end loop;
+  end loop;
+  return created;
+end
+$$;
+comment on function pgrag.create_monthly_partitions(integer) is
+  'Creates the monthly partitions of audit_logs and cost_tracking through months_ahead months.';
+alter function pgrag.create_monthly_partitions(integer) owner to pgrag_maintenance;
+grant execute on function pgrag.create_monthly_partitions(integer) to pgrag_api, pgrag_admin;
+
+select pgrag.create_monthly_partitions(2);
+
+-- Contract: appends one audit row for the current tenant; `user_id` null means the API key that
+-- authenticated the transaction. A missing month is created first (see the top of this file).
+create function pgrag.record_audit(
+  user_id text,
+  action text,
+  resource text,
+  resource_id text,
+  success boolean,
+  error_message text,
+  duration_ms integer,
+  details json,
+  ip_address text,
+  user_agent text
+)
+returns void
+language plpgsql
+as $$
+declare
+  actor text := coalesce(
+    record_audit.user_id,
+    'api_key:' || nullif(current_setting('pgrag.api_key_id', true), ''));
+begin
+  if actor is null then
+    raise exception 'the audit row needs who acted' using errcode = 'PR400';
+  end if;
+  for attempt in 1..2 loop
+    begin
+      insert into pgrag.audit_logs (tenant_id, user_id, action, resource, resource_id, success,
+        error_message, duration_ms, details, ip_address, user_agent)
+      values (pgrag.current_tenant_id(), actor, record_audit.action, record_audit.resource,
+        record_audit.resource_id, record_audit.success, left(record_audit.error_message, 2000),
+        record_audit.duration_ms, coalesce(record_audit.details::jsonb, '{}'),
+        record_audit.ip_address::inet, left(record_audit.user_agent, 500));
+      return;
+    exception when check_violation then
+      -- "no partition of relation found for row": create this month, then try once more.
+      exit when attempt = 2 or to_regclass('pgrag.audit_logs_' ||
+        to_char(now() at time zone 'UTC', 'YYYY_MM')) is not null;
+      perform pgrag.create_monthly_partitions(0);
+    end;
+  end loop;
+  raise exception 'the audit row was refused' using errcode = 'PR400';
+end
+$$;
+comment on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json, text,
+  text) is 'Appends one row to the audit log of the current tenant.';
+grant execute on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json,
+  text, text) to pgrag_api;
+
+-- Contract: one page of the current tenant's audit log, newest first, as
+-- {items: [...], last: {created_at, id} | null}. `after_*` is the keyset of the previous page's
+-- last row; `action`, `since` and `until` filter.
+create function pgrag.audit_page(
+  action text,
+  since timestamptz,
+  until timestamptz,
+  page_size integer,
+  after_created_at timestamptz,
+  after_id uuid
+)
+returns json
+language sql
+stable
+as $$
+  with page as (
+    select a.*
+      from pgrag.audit_logs a
+     where a.tenant_id = pgrag.current_tenant_id()
+       and (audit_page.action is null or a.action = audit_page.action)
+       and (since is null or a.created_at >= since)
+       and (until is null or a.created_at < until)
+       and (after_created_at is null or (a.created_at, a.id) < (after_created_at, after_id))
+     order by a.created_at desc, a.id desc
+     limit page_size
+  )
+  select json_build_object(
+    'items', coalesce(json_agg(json_build_object(
+      'id', p.id, 'timestamp', p.created_at, 'user_id', p.user_id, 'action', p.action,
+      'resource', p.resource, 'resource_id', p.resource_id, 'success', p.success,
+      'error_message', p.error_message, 'duration_ms', p.duration_ms, 'details', p.details)
+      order by p.created_at desc, p.id desc), '[]'),
+    'last', (select json_build_object(
+                      'created_at', to_char(l.created_at at time zone 'UTC',
+                                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                      'id', l.id)
+               from page l order by l.created_at, l.id limit 1))
+  from page p
+$$;
+comment on function pgrag.audit_page(text, timestamptz, timestamptz, integer, timestamptz, uuid) is
+  'One keyset page of the current tenant''s audit log, newest first.';
+grant execute on function pgrag.audit_page(text, timestamptz, timestamptz, integer, timestamptz,
+  uuid) to pgrag_api;
+
+-- Contract: the current tenant's spend since the start of the month (UTC), its monthly budget
+-- and where it stands: ok, warning (80% spent) or exceeded (all of it).
+create function pgrag.budget_status()
+returns json
+language sql
+stable
+as $$
+  with spent as (
+    select coalesce(sum(c.total_cost), 0) as month_to_date
+      from pgrag.cost_tracking c
+     where c.tenant_id = pgrag.current_tenant_id()
+       and c.created_at >= date_trunc('month', now(), 'UTC')
+  )
+  select json_build_object(
+    'month_to_date_cost', s.month_to_date,
+    'budget_usd', t.monthly_budget_usd,
+    'budget_status', case
+      when t.monthly_budget_usd is null then 'ok'
+      when s.month_to_date >= t.monthly_budget_usd then 'exceeded'
+      when s.month_to_date >= t.monthly_budget_usd * 0.8 then 'warning'
+      else 'ok' end,
+    'enforce_budget', coalesce(t.settings ->> 'enforce_budget' = 'true', false))
+  from spent s
+  join pgrag.tenants t on t.id = pgrag.current_tenant_id()
+$$;
+comment on function pgrag.budget_status() is
+  'Month-to-date spend of the current tenant against its monthly budget.';
+grant execute on function pgrag.budget_status() to pgrag_api;
+
+-- Contract: raises PR402 when the current tenant's settings say enforce_budget and this month's
+-- spend has reached the budget. Routes that spend money downstream call it first.
+create function pgrag.enforce_budget()
+returns void
+language plpgsql
+stable
+as $$
+declare
+  status json := pgrag.budget_status();
+begin
+  if (status ->> 'enforce_budget')::boolean and status ->> 'budget_status' = 'exceeded' then
+    raise exception 'the monthly budget of % USD is spent (% USD this month)',
+      status ->> 'budget_usd', status ->> 'month_to_date_cost' using errcode = 'PR402';
+  end if;
+end
+$$;
+comment on function pgrag.enforce_budget() is
+  'Refuses (PR402) while the current tenant is over an enforced monthly budget.';
+grant execute on function pgrag.enforce_budget() to pgrag_api;
+
+-- Contract: records one LLM call for the current tenant (`usage`: model_name, provider,
+-- input_tokens, output_tokens, input_cost, output_cost, operation?, metadata?) on behalf of
+-- `user_id` (null: the authenticating API key). It always records, even over budget, and returns
+-- {id, total_tokens, total_cost} with budget_status().
+create function pgrag.record_usage(user_id text, usage json)
+returns json
+language plpgsql
+as $$
+declare
+  actor text := coalesce(
+    record_usage.user_id,
+    'api_key:' || nullif(current_setting('pgrag.api_key_id', true), ''));
+  recorded json;
+begin
+  for attempt in 1..2 loop
+    begin
+      insert into pgrag.cost_tracking as c (tenant_id, user_id, model_name, provider,
+        input_tokens, output_tokens, input_cost, output_cost, operation, metadata)
+      select pgrag.current_tenant_id(), actor, u.model_name, u.provider, u.input_tokens,
+             u.output_tokens, u.input_cost, u.output_cost, u.operation,
+             coalesce(u.metadata, '{}')
+        from json_to_record(usage) as u(model_name text, provider text, input_tokens integer,
+               output_tokens integer, input_cost numeric, output_cost numeric, operation text,
+               metadata jsonb)
+      returning json_build_object('id', c.id, 'total_tokens', c.total_tokens,
+                                  'total_cost', c.total_cost)
+        into recorded;
+      exit;
+    exception when check_violation then
+      -- Either a value out of range or "no partition of relation found for row".
+      if attempt = 2 or to_regclass('pgrag.cost_tracking_' ||
+          to_char(now() at time zone 'UTC', 'YYYY_MM')) is not null then
+        raise;
+      end if;
+      perform pgrag.create_monthly_partitions(0);
+    end;
+  end loop;
+  return (recorded::jsonb || pgrag.budget_status()::jsonb - 'enforce_budget')::json;
+end
+$$;
+comment on function pgrag.record_usage(text, json) is
+  'Records one LLM call''s tokens and cost for the current tenant; returns it with the budget.';
+grant execute on function pgrag.record_usage(text, json) to pgrag_api;
+
+-- Contract: the current tenant's spend between `since` and `until`, grouped by `group_by`
+-- (model, day or operation), as [{key, operations, total_tokens, total_cost}] ordered by key.
+create function pgrag.usage_summary(since timestamptz, until timestamptz, group_by text)
+returns json
+language sql
+stable
+as $$
+  select coalesce(json_agg(json_build_object('key', g.key, 'operations', g.operations,
+                    'total_tokens', g.total_tokens, 'total_cost', g.total_cost)
+                  order by g.key nulls last), '[]')
+    from (select case group_by
+                   when 'model' then c.model_name
+                   when 'day' then to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD')
+                   else c.operation
+                 end as key,
+                 count(*) as operations,
+                 sum(c.total_tokens) as total_tokens,
+                 sum(c.total_cost) as total_cost
+            from pgrag.cost_tracking c
+           where c.tenant_id = pgrag.current_tenant_id()
+             and c.created_at >= since
+             and c.created_at < until
+           group by 1) g
+$$;
+comment on function pgrag.usage_summary(timestamptz, timestamptz, text) is
+  'The current tenant''s spend in a time range, grouped by model, day or operation.';
+grant execute on function pgrag.usage_summary(timestamptz, timestamptz, text) to pgrag_api;

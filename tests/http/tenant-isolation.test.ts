@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AccessLevel } from "../../shared/db/database.ts";
+import { type ApiResponse, openTestApi, tenantFingerprint, type TestApi } from "../support/api.ts";
+import {
+  exampleUrl,
+  type RouteExample,
+  routeExamples,
+  type TenantFixture,
+  tenantRoutes,
+} from "../support/route-examples.ts";
+
+// Every text tenant A stores carries this marker, so a leak shows up in any body, whatever its
+// shape. Ids do not carry it: 404 details name the requested id, which is the caller's own.
+const MARKER = `secret-of-a-${crypto.randomUUID()}`;
+
+const FIXTURE: TenantFixture = {
+  documentId: "isolation-doc",
+  trackId: "isolation-track",
+  chunkId: "isolation-chunk",
+  chunkEmbedding: [1, 0, 0],
+  keyword: "quokkas",
+  cacheKey: "isolation:extract:key",
+  cacheType: "extract",
+  relation: ["Isolation Source", "Isolation Target"],
+  entityEmbedding: [0, 1, 0],
+  relationEmbedding: [0, 0, 1],
+};
+
+/** Stores tenant A's data through the API with A's own writer key. */
+async function seedTenantA(api: TestApi): Promise<void> {
+  const f = FIXTURE;
+  const [source, target] = f.relation;
+  const writes: [string, string, unknown][] = [
+    ["POST", "/documents", {
+      documents: [{
+        id: f.documentId,
+        title: `${MARKER} title`,
+        content: `${MARKER}: a field guide to ${f.keyword} on Rottnest Island`,
+        source: "tenant-a-source",
+        file_path: "tenant-a/guide.md",
+        metadata: { secret: MARKER },
+        chunks: [{
+          id: f.chunkId,
+          content: `${MARKER}: ${f.keyword} smile at tourists`,
+          embedding: f.chunkEmbedding,
+          metadata: { secret: MARKER },
+        }],
+      }],
+    }],
+    ["PATCH", `/documents/${f.documentId}/status`, { status: "processed", track_id: f.trackId }],
+    ["PUT", `/cache/${encodeURIComponent(f.cacheKey)}`, {
+      cache_type: f.cacheType,
+      prompt: `${MARKER} prompt`,
+      response: `${MARKER} response`,
+      chunk_id: f.chunkId,
+    }],
+    ["POST", "/graph/entities", {
+      entities: [source, target].map((name) => ({
+        name,
+        type: "animal",
+        description: `${MARKER} describes ${name}`,
+        source_chunk_ids: [f.chunkId],
+        embedding: f.entityEmbedding,
+        properties: { secret: MARKER },
+      })),
+    }],
+    ["POST", "/graph/relations", {
+      relations: [{
+        source,
+        target,
+        description: `${MARKER} relation`,
+        keywords: `${MARKER} keywords`,
+        source_chunk_ids: [f.chunkId],
+        embedding: f.relationEmbedding,
+      }],
+    }],
+  ];
+  for (const [method, path, body] of writes) {
+    const response = await api.request(method, path, { body });
+    expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBe(200);
+  }
+  const usage = await api.request("POST", "/usage", {
+    body: {
+      model_name: `${MARKER}-model`,
+      provider: "openai",
+      input_tokens: 10,
+      output_tokens: 5,
+      input_cost: 0.01,
+      output_cost: 0.02,
+    },
+  });
+  expect(usage.status).toBe(201);
+  // A refused write whose problem names the marker puts it into A's audit log too.
+  const refused = await api.request("DELETE", `/graph/entities/${encodeURIComponent(MARKER)}`);
+  expect(refused.status).toBe(404);
+}
+
+async function setTenantStatus(api: TestApi, tenantId: string, status: string): Promise<void> {
+  await api.test.db.transaction((tx) =>
+    tx.query("update pgrag.tenants set status = $2 where id = $1", [tenantId, status])
+  );
+}
+
+function send(api: TestApi, example: RouteExample, key: string): Promise<ApiResponse> {
+  return api.request(example.method, exampleUrl(example), { key, body: example.body });
+}
+
+const describeCase = (example: RouteExample) => `${example.route} (${example.case})`;
+
+/** Reads first: the foreign tenant's own writes would otherwise turn up in its later reads. */
+function readsFirst(examples: RouteExample[]): RouteExample[] {
+  const isWrite = (example: RouteExample) => example.foreign.kind === "no_effect";
+  return [...examples.filter((e) => !isWrite(e)), ...examples.filter(isWrite)];
+}
+
+/** What is wrong with a foreign tenant's answer to an example, or null when it is right. */
+function foreignProblem(
+  example: RouteExample,
+  response: ApiResponse,
+  ownerTenantId: string,
+): string | null {
+  const text = JSON.stringify(response.body);
+  if (text?.includes(MARKER)) return "LEAKS tenant A's data";
+  if (text?.includes(ownerTenantId)) return "NAMES tenant A";
+  if (response.status >= 500) return `answers ${response.status}`;
+  const expected = example.foreign;
+  if (expected.kind === "not_found") {
+    return response.status === 404 && response.body?.code === "not_found"
+      ? null
+      : "expected 404 not_found";
+  }
+  if (expected.kind === "own_view") {
+    return response.status === 200 ? null : "expected 200 with the caller's own view";
+  }
+  if (expected.kind === "empty") {
+    return response.status === 200 &&
+        JSON.stringify(response.body) === JSON.stringify(expected.body)
+      ? null
+      : `expected 200 ${JSON.stringify(expected.body)}`;
+  }
+  // A write may land in the caller's tenant (2xx) or find nothing (404); anything else, a 409
+  // above all, would say something about the other tenant's ids, and a 4xx of validation would
+  // mean the example proves nothing.
+  return response.status < 300 || response.status === 404 ? null : "expected a 2xx or 404";
+}
+
+describe("tenant isolation and suspension on every tenant route", () => {
+  let api: TestApi;
+  let b: { tenantId: string; keys: Record<AccessLevel, string> };
+  let routes: string[];
+  const examples = routeExamples(FIXTURE);
+
+  beforeAll(async () => {
+    api = await openTestApi();
+    await seedTenantA(api);
+    b = await api.addTenant();
+    const document = await api.request("GET", "/openapi.json", { key: null });
+    routes = tenantRoutes(document.body);
+    const cases = examples.length;
+    console.log(
+      `tenant isolation matrix: ${routes.length} routes, ${cases} cases, ` +
+        `x 2 callers (other tenant, suspended tenant) = ${2 * cases} requests`,
+    );
+  });
+  afterAll(() => api?.close());
+
+  it("has an example for every tenant route of the OpenAPI document, and no other", () => {
+    expect(routes.length).toBeGreaterThan(0);
+    const covered = new Set(examples.map((example) => example.route));
+    const withoutExample = routes.filter((route) => !covered.has(route));
+    expect(withoutExample, "add them to tests/support/route-examples.ts").toEqual([]);
+    const unknown = [...covered].filter((route) => !routes.includes(route));
+    expect(unknown, "examples of routes the OpenAPI document does not have").toEqual([]);
+  });
+
+  it("reaches tenant A's data with every read example and A's own key", async () => {
+    // Otherwise a 404 or an empty answer to tenant B would prove nothing.
+    const problems: string[] = [];
+    for (const example of examples.filter((e) => e.foreign.kind !== "no_effect")) {
+      const response = await send(api, example, api.keys.admin);
+      const text = JSON.stringify(response.body);
+      const sameAsForeign = example.foreign.kind === "empty" &&
+        text === JSON.stringify(example.foreign.body);
+      const notOwners = example.foreign.kind === "own_view" &&
+        !text.includes(MARKER) && !text.includes(api.tenantId);
+      if (response.status !== 200 || sameAsForeign || notOwners) {
+        problems.push(
+          `${describeCase(example)}: ${response.status} ${JSON.stringify(response.body)}`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("answers tenant B's admin key with 404s and empty answers, never A's data", async () => {
+    const before = await tenantFingerprint(api.test.db, api.tenantId);
+    const problems: string[] = [];
+    for (const example of readsFirst(examples)) {
+      const response = await send(api, example, b.keys.admin);
+      const problem = foreignProblem(example, response, api.tenantId);
+      if (problem) {
+        problems.push(
+          `${describeCase(example)}: ${problem}; ${example.method} ${exampleUrl(example)} ` +
+            `${JSON.stringify(example.body ?? null)} -> ${response.status} ` +
+            JSON.stringify(response.body),
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(await tenantFingerprint(api.test.db, api.tenantId)).toBe(before);
+  });
+
+  it("answers 403 tenant_suspended to every example while tenant A is suspended", async () => {
+    const before = await tenantFingerprint(api.test.db, api.tenantId);
+    const problems: string[] = [];
+    await setTenantStatus(api, api.tenantId, "suspended");
+    try {
+      for (const example of examples) {
+        const response = await send(api, example, api.keys.admin);
+        if (response.status !== 403 || response.body?.code !== "tenant_suspended") {
+          problems.push(
+            `${describeCase(example)}: ${response.status} ${JSON.stringify(response.body)}`,
+          );
+        }
+      }
+    } finally {
+      await setTenantStatus(api, api.tenantId, "active");
+    }
+    expect(problems).toEqual([]);
+    expect(await tenantFingerprint(api.test.db, api.tenantId)).toBe(before);
+    // Active again, A reads its own data as before.
+    const document = await api.request("GET", `/documents/${FIXTURE.documentId}`, {
+      key: api.keys.reader,
+    });
+    expect(document.status).toBe(200);
+  });
+});
