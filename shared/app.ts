@@ -30,7 +30,7 @@ import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { API_KEY_SCHEME } from "./routes/openapi.ts";
+import { API_KEY_SCHEME, JWT_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
@@ -80,6 +80,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", adminRoutes());
   api.route("/", adminMaintenanceRoutes());
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
+  api.openAPIRegistry.registerComponent("securitySchemes", "Jwt", JWT_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -28,12 +28,19 @@ const problem = (description: string) => ({
 /** The errors any tenant route can answer with. */
 export const TENANT_ERRORS = {
   400: problem("The request is not valid; `errors` names each offending field"),
-  401: problem("The API key is missing, unknown or revoked"),
-  403: problem("The key's level does not allow this route, or the tenant is suspended"),
+  401: problem("The API key or token is missing, unknown, revoked or expired"),
+  403: problem("The credential's role does not allow this route, or the tenant is suspended"),
 } as const;
 
 export const NOT_FOUND = { 404: problem("The tenant has no such item") } as const;
 
-/** Tenant routes take the tenant's API key; the OpenAPI document declares it once. */
-export const API_KEY_SECURITY = [{ ApiKey: [] }];
+/** Tenant routes take the tenant's API key or a JWT; the OpenAPI document declares them once. */
+export const API_KEY_SECURITY = [{ ApiKey: [] }, { Jwt: [] }];
 export const API_KEY_SCHEME = { type: "apiKey", in: "header", name: "X-API-Key" } as const;
+export const JWT_SCHEME = {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "HS256 with PGRAG_JWT_SECRET or ES256/RS256 from PGRAG_JWKS_URL; tenant from " +
+    "app_metadata.tenant_id or tenant_id, role from app_metadata.pgrag_role or pgrag_role.",
+} as const;
