@@ -35,7 +35,7 @@ export const TENANT_ERRORS = {
 export const NOT_FOUND = { 404: problem("The tenant has no such item") } as const;
 
 /** Tenant routes take the tenant's API key or a JWT; the OpenAPI document declares them once. */
-export const API_KEY_SECURITY = [{ ApiKey: [] }, { Jwt: [] }];
+export const API_KEY_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Jwt: [] }];
 export const API_KEY_SCHEME = { type: "apiKey", in: "header", name: "X-API-Key" } as const;
 export const JWT_SCHEME = {
   type: "http",
