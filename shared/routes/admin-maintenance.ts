@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { runMaintenance } from "../maintenance.ts";
 import { validationHook } from "../http/validation.ts";
+import { ADMIN_ROUTE } from "./admin-tenants.ts";
 import { jsonContent, TENANT_ERRORS } from "./openapi.ts";
 
 const Refreshed = z.object({
@@ -22,8 +23,7 @@ export function adminMaintenanceRoutes() {
     createRoute({
       method: "post",
       path: "/admin/refresh-statistics",
-      tags: ["admin"],
-      security: [{ AdminKey: [] }],
+      ...ADMIN_ROUTE,
       summary: "Refresh tenant_statistics now (and create the coming months' partitions)",
       responses: { 200: jsonContent(Refreshed, "Refreshed"), ...TENANT_ERRORS },
     }),

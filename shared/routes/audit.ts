@@ -30,7 +30,8 @@ export function auditRoutes(config: Config) {
     async (c) => {
       const query = c.req.valid("query");
       const after = query.cursor ? decodeCursor(ORDER, query.cursor) : null;
-      if (after && !UUID.test(after.id)) {
+      // The log is ordered by time: a cursor without one would restart from the newest row.
+      if (after && (after.value === null || !UUID.test(after.id))) {
         throw new Problem("validation_failed", "the cursor is not valid for this listing", {
           errors: [{
             path: "cursor",
@@ -43,7 +44,10 @@ export function auditRoutes(config: Config) {
       >(
         c,
         "admin",
-        "pgrag.audit_page($1, $2, $3, $4, $5, $6)",
+        // Times cross as text: a driver would otherwise turn them into Dates (milliseconds),
+        // and a cursor's microseconds matter.
+        "pgrag.audit_page($1, $2::text::timestamptz, $3::text::timestamptz, $4, " +
+          "$5::text::timestamptz, $6::text::uuid)",
         [
           query.action ?? null,
           query.from ?? null,

@@ -51,8 +51,9 @@ export function usageRoutes(config: Config) {
       const items = await callTenantFunction<z.infer<typeof s.UsageSummary>["items"]>(
         c,
         "reader",
-        "pgrag.usage_summary(coalesce($1::timestamptz, date_trunc('month', now(), 'UTC')), " +
-          "coalesce($2::timestamptz, now()), $3)",
+        // Times cross as text: a driver would otherwise turn them into Dates (milliseconds).
+        "pgrag.usage_summary(coalesce($1::text::timestamptz, date_trunc('month', now(), 'UTC'))" +
+          ", coalesce($2::text::timestamptz, now()), $3)",
         [query.from ?? null, query.to ?? null, query.group_by],
       );
       return c.json({ items }, 200);
