@@ -34,17 +34,16 @@ import { API_KEY_SCHEME, JWT_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
+// "/x/*" matches "/x" too, so each prefix is listed once: a middleware listed for both would run
+// twice for "/x" (and audit it twice).
 const TENANT_PATHS = [
-  "/documents",
   "/documents/*",
-  "/chunks",
   "/chunks/*",
   "/cache/*",
   "/search",
   "/graph/*",
   "/entities/search",
   "/relations/search",
-  "/usage",
   "/usage/*",
   "/stats",
   "/audit",

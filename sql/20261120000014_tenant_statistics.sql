@@ -33,6 +33,8 @@ alter materialized view pgrag.tenant_statistics owner to pgrag_maintenance;
 
 -- Contract: recomputes tenant_statistics without blocking its readers; returns
 -- {refreshed_at, duration_ms}. Only its owner may refresh a view, so it runs as pgrag_maintenance.
+-- refreshed_at is now(), the transaction's start, which is what the refreshed rows carry: a
+-- client comparing it with GET /stats sees the same instant.
 create function pgrag.refresh_tenant_statistics()
 returns json
 language plpgsql
@@ -44,7 +46,7 @@ declare
 begin
   refresh materialized view concurrently pgrag.tenant_statistics;
   return json_build_object(
-    'refreshed_at', started,
+    'refreshed_at', now(),
     'duration_ms', round(extract(epoch from clock_timestamp() - started) * 1000, 1));
 end
 $$;

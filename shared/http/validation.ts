@@ -9,9 +9,15 @@ import { formatPath, Problem } from "./problem.ts";
 // deno-lint-ignore no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
-  const errors = result.error.issues.map((issue) => ({
-    path: formatPath(issue.path) || result.target,
-    message: issue.message,
-  }));
+  // An unknown key is reported by zod on the object that holds it; name the key itself.
+  const errors = result.error.issues.flatMap((issue) => {
+    const paths = issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => [...issue.path, key])
+      : [issue.path];
+    return paths.map((path) => ({
+      path: formatPath(path) || result.target,
+      message: issue.message,
+    }));
+  });
   throw new Problem("validation_failed", `the ${result.target} is not valid`, { errors });
 };

@@ -217,8 +217,8 @@ describe("admin API: listing and changing tenants", () => {
     const before = await createTenant({ max_documents: 3 });
     const refused: [unknown, string][] = [
       [{}, "json"],
-      [{ nickname: "x" }, "json"],
-      [{ slug: "new-slug" }, "json"],
+      [{ nickname: "x" }, "nickname"],
+      [{ slug: "new-slug" }, "slug"],
       [{ status: "deleted" }, "status"],
       [{ status: "paused" }, "status"],
       [{ max_documents: -1 }, "max_documents"],
@@ -227,7 +227,7 @@ describe("admin API: listing and changing tenants", () => {
       [{ monthly_budget_usd: -0.01 }, "monthly_budget_usd"],
       [{ name: "   " }, "name"],
       [{ settings: ["a"] }, "settings"],
-      [{ name: "ok", slug: "new-slug" }, "json"],
+      [{ name: "ok", slug: "new-slug" }, "slug"],
     ];
     for (const [body, path] of refused) {
       const response = await admin("PATCH", `/admin/tenants/${before.id}`, body);

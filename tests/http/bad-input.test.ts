@@ -55,7 +55,7 @@ const CASES: Case[] = [
     body: { documents: [doc({ colour: "red" })] },
     status: 400,
     code: "validation_failed",
-    field: "documents[0]",
+    field: "documents[0].colour",
   },
   {
     name: "extra top-level field",
@@ -63,6 +63,7 @@ const CASES: Case[] = [
     body: { chunks: [chunk()], upsert: true },
     status: 400,
     code: "validation_failed",
+    field: "upsert",
   },
   {
     name: "content is a number",

@@ -263,7 +263,7 @@ describe("knowledge graph writes and reads (API §6)", () => {
       ["POST", "/graph/entities", { entities: [{ name: "" }] }, "entities[0].name"],
       ["POST", "/graph/entities", { entities: [{ name: "x".repeat(256) }] }, "entities[0].name"],
       ["POST", "/graph/entities", { entities: [{ name: "a\u0000b" }] }, "entities[0].name"],
-      ["POST", "/graph/entities", { entities: [{ name: "a", color: 1 }] }, "entities[0]"],
+      ["POST", "/graph/entities", { entities: [{ name: "a", color: 1 }] }, "entities[0].color"],
       ["POST", "/graph/entities", {
         entities: [{ name: "a", embedding: [1, 2] }],
       }, "entities[0].embedding"],
