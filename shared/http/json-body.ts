@@ -34,5 +34,11 @@ export function jsonBody(): MiddlewareHandler {
 function hasBody(request: Request): boolean {
   const length = request.headers.get("content-length");
   if (length !== null) return Number(length) > 0;
-  return request.body !== null;
+  // Over HTTP/1.1 a message without Content-Length or Transfer-Encoding has no body, yet the
+  // server may still hand over an empty stream (`curl -X POST` with no data). A body that is
+  // framed some other way (chunked, HTTP/2) or typed counts as one.
+  if (request.headers.has("transfer-encoding") || request.headers.has("content-type")) {
+    return request.body !== null;
+  }
+  return false;
 }

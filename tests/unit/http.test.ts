@@ -57,6 +57,13 @@ describe("the HTTP basics", () => {
     expect(await problem(response)).toMatchObject({ code: "unsupported_media_type" });
   });
 
+  it("lets a POST without a body through to its route (an empty stream, no headers)", async () => {
+    const empty = new ReadableStream({ start: (controller) => controller.close() });
+    const response = await app.request("/rag/v1/anything", { method: "POST", body: empty });
+    expect(response.status).toBe(404);
+    expect(await problem(response)).toMatchObject({ code: "not_found" });
+  });
+
   it("answers an oversize body with payload_too_large", async () => {
     const response = await post("application/json", JSON.stringify({ text: "x".repeat(2048) }));
     expect(response.status).toBe(413);
