@@ -123,6 +123,27 @@ grant execute on function pgrag.create_monthly_partitions(integer) to pgrag_api,
 
 select pgrag.create_monthly_partitions(2);
 
+-- Contract: makes sure the current month (UTC, the month now() falls in, which is what a row's
+-- created_at defaults to) has its partitions, creating them when maintenance did not run. Writers
+-- call it first: a catalog lookup, rather than an exception block, which would open a
+-- subtransaction on every insert.
+create function pgrag.ensure_current_partitions()
+returns void
+language plpgsql
+as $$
+declare
+  month text := to_char(now() at time zone 'UTC', 'YYYY_MM');
+begin
+  if to_regclass('pgrag.audit_logs_' || month) is null
+     or to_regclass('pgrag.cost_tracking_' || month) is null then
+    perform pgrag.create_monthly_partitions(0);
+  end if;
+end
+$$;
+comment on function pgrag.ensure_current_partitions() is
+  'Creates the current month''s audit and cost partitions when they are missing.';
+grant execute on function pgrag.ensure_current_partitions() to pgrag_api;
+
 -- Contract: appends one audit row for the current tenant; `user_id` null means the API key that
 -- authenticated the transaction. A missing month is created first (see the top of this file).
 create function pgrag.record_audit(
@@ -148,23 +169,13 @@ begin
   if actor is null then
     raise exception 'the audit row needs who acted' using errcode = 'PR400';
   end if;
-  for attempt in 1..2 loop
-    begin
-      insert into pgrag.audit_logs (tenant_id, user_id, action, resource, resource_id, success,
-        error_message, duration_ms, details, ip_address, user_agent)
-      values (pgrag.current_tenant_id(), actor, record_audit.action, record_audit.resource,
-        record_audit.resource_id, record_audit.success, left(record_audit.error_message, 2000),
-        record_audit.duration_ms, coalesce(record_audit.details::jsonb, '{}'),
-        record_audit.ip_address::inet, left(record_audit.user_agent, 500));
-      return;
-    exception when check_violation then
-      -- "no partition of relation found for row": create this month, then try once more.
-      exit when attempt = 2 or to_regclass('pgrag.audit_logs_' ||
-        to_char(now() at time zone 'UTC', 'YYYY_MM')) is not null;
-      perform pgrag.create_monthly_partitions(0);
-    end;
-  end loop;
-  raise exception 'the audit row was refused' using errcode = 'PR400';
+  perform pgrag.ensure_current_partitions();
+  insert into pgrag.audit_logs (tenant_id, user_id, action, resource, resource_id, success,
+    error_message, duration_ms, details, ip_address, user_agent)
+  values (pgrag.current_tenant_id(), actor, record_audit.action, record_audit.resource,
+    record_audit.resource_id, record_audit.success, left(record_audit.error_message, 2000),
+    record_audit.duration_ms, coalesce(record_audit.details::jsonb, '{}'),
+    record_audit.ip_address::inet, left(record_audit.user_agent, 500));
 end
 $$;
 comment on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json, text,
@@ -279,29 +290,17 @@ declare
     'api_key:' || nullif(current_setting('pgrag.api_key_id', true), ''));
   recorded json;
 begin
-  for attempt in 1..2 loop
-    begin
-      insert into pgrag.cost_tracking as c (tenant_id, user_id, model_name, provider,
-        input_tokens, output_tokens, input_cost, output_cost, operation, metadata)
-      select pgrag.current_tenant_id(), actor, u.model_name, u.provider, u.input_tokens,
-             u.output_tokens, u.input_cost, u.output_cost, u.operation,
-             coalesce(u.metadata, '{}')
-        from json_to_record(usage) as u(model_name text, provider text, input_tokens integer,
-               output_tokens integer, input_cost numeric, output_cost numeric, operation text,
-               metadata jsonb)
-      returning json_build_object('id', c.id, 'total_tokens', c.total_tokens,
-                                  'total_cost', c.total_cost)
-        into recorded;
-      exit;
-    exception when check_violation then
-      -- Either a value out of range or "no partition of relation found for row".
-      if attempt = 2 or to_regclass('pgrag.cost_tracking_' ||
-          to_char(now() at time zone 'UTC', 'YYYY_MM')) is not null then
-        raise;
-      end if;
-      perform pgrag.create_monthly_partitions(0);
-    end;
-  end loop;
+  perform pgrag.ensure_current_partitions();
+  insert into pgrag.cost_tracking as c (tenant_id, user_id, model_name, provider,
+    input_tokens, output_tokens, input_cost, output_cost, operation, metadata)
+  select pgrag.current_tenant_id(), actor, u.model_name, u.provider, u.input_tokens,
+         u.output_tokens, u.input_cost, u.output_cost, u.operation, coalesce(u.metadata, '{}')
+    from json_to_record(usage) as u(model_name text, provider text, input_tokens integer,
+           output_tokens integer, input_cost numeric, output_cost numeric, operation text,
+           metadata jsonb)
+  returning json_build_object('id', c.id, 'total_tokens', c.total_tokens,
+                              'total_cost', c.total_cost)
+    into recorded;
   return (recorded::jsonb || pgrag.budget_status()::jsonb - 'enforce_budget')::json;
 end
 $$;
