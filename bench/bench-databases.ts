@@ -12,7 +12,7 @@
  */
 import postgres from "postgres";
 import { issueApiKey } from "../shared/auth/api-keys.ts";
-import { loadProjectMigrations, migrate } from "../shared/db/migrations.ts";
+import { loadProjectSchema, migrate } from "../shared/db/migrations.ts";
 import { openPostgresJs } from "../shared/db/postgres-js.ts";
 
 const TEMPLATE_DATABASE = "pgrag_bench";
@@ -90,7 +90,7 @@ export async function migrateDatabase(url: string, embeddingDim: number): Promis
     connectTimeoutSeconds: 5,
   });
   try {
-    await migrate(db, await loadProjectMigrations(), { embeddingDim });
+    await migrate(db, await loadProjectSchema(), { embeddingDim });
   } finally {
     await db.close();
   }

@@ -34,13 +34,40 @@ need_host_packages() {
   fi
 }
 
+# The Debian mirror this machine already uses: the first URIs: of its deb822 apt sources (or the
+# first deb line of a classic sources.list), so no mirror is named here.
+debian_mirror() {
+  local uri
+  uri="$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources \
+    2>/dev/null | head -1)"
+  [[ -n "$uri" ]] || uri="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) \
+    { print $i; exit } }' /etc/apt/sources.list 2>/dev/null)"
+  [[ -n "$uri" ]] || { log "no Debian mirror found in /etc/apt/sources.list.d/*.sources"; exit 1; }
+  echo "$uri"
+}
+
+# A root left half made (a failed or killed run) may still have /proc mounted: unmount whatever
+# lies under it before removing it, or rm -rf would walk into the host's /proc.
+remove_partial_root() {
+  local mount
+  for mount in $(awk -v root="$PG_ROOT" 'index($2, root "/") == 1 { print $2 }' /proc/mounts |
+    sort -r); do
+    umount -l "$mount" 2>/dev/null || true
+  done
+  rm -rf "$PG_ROOT"
+}
+
 bootstrap_root() {
   [[ -f "$PG_ROOT/.pgrag-ready" ]] && return
   log "creating a trixie root with PostgreSQL 17 in $PG_ROOT (about a minute)"
-  rm -rf "$PG_ROOT"
+  remove_partial_root
   mkdir -p "$PG_ROOT"
-  debootstrap --variant=minbase --include="$PACKAGES" trixie "$PG_ROOT" \
-    http://deb.debian.org/debian >/dev/null
+  if ! debootstrap --variant=minbase --include="$PACKAGES" trixie "$PG_ROOT" \
+    "$(debian_mirror)" >"$PG_ROOT.debootstrap.log" 2>&1; then
+    log "debootstrap failed; the end of its log ($PG_ROOT.debootstrap.log):"
+    tail -20 "$PG_ROOT.debootstrap.log" >&2
+    exit 1
+  fi
   touch "$PG_ROOT/.pgrag-ready"
 }
 
@@ -136,6 +163,12 @@ INI_EOF
   chown -R postgres "$BOUNCER_DIR"
   pgbouncer -d -u postgres "$BOUNCER_DIR/pgbouncer.ini"
 }
+
+# One provisioning at a time: a second run waits for the first (which may be building the root)
+# and then finds everything in place.
+mkdir -p "$(dirname "$PG_ROOT")"
+exec 9>"$PG_ROOT.lock"
+flock 9
 
 need_host_packages
 bootstrap_root

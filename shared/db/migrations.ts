@@ -1,43 +1,73 @@
 import type { Database, Queryable } from "./database.ts";
+import { RELEASED_CHECKSUMS } from "./released-checksums.ts";
 
-/** One file of `sql/`: `<YYYYMMDDHHMMSS>_<concern>.sql`. */
-export interface Migration {
-  version: string;
+/**
+ * The schema lives in two kinds of file (see docs/architecture.md, "SQL: migrations and logic"):
+ *
+ * - `sql/migrations/<YYYYMMDDHHMMSS>_<concern>.sql`: what holds data (extensions, roles, tables,
+ *   columns, indexes, backfills). Applied once each, in version order, and never edited after.
+ * - `sql/logic/<NN>_<concern>.sql`: everything that can be re-created from its text (functions,
+ *   triggers, policies, grants and their comments), one current definition per object. A file
+ *   is applied again whenever its text changes.
+ */
+export interface SchemaFile {
   name: string;
   sql: string;
   checksum: string;
+}
+
+export interface Migration extends SchemaFile {
+  version: string;
+}
+
+export interface Schema {
+  migrations: readonly Migration[];
+  /** In the order they are applied (their `NN_` prefix): later files build on earlier ones. */
+  logic: readonly SchemaFile[];
+}
+
+export interface MigrationResult {
+  /** Versions of the migrations applied by this run. */
+  versions: string[];
+  /** Logic files (re)applied by this run. */
+  logic: string[];
 }
 
 export class MigrationError extends Error {
   override readonly name = "MigrationError";
 }
 
-const FILE_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
+const MIGRATION_FILE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
+const LOGIC_FILE = /^(\d{2})_([a-z0-9_]+)\.sql$/;
 // Every migrator takes this transaction-level advisory lock first, so two processes starting at
-// once apply each file exactly once, one after the other; the lock also works through a
-// transaction pooler, where a session-level lock would not.
+// once migrate one after the other and the second finds nothing left to do; the lock also works
+// through a transaction pooler, where a session-level lock would not.
 const LOCK_KEY = "pgrag:migrations";
 
-/** Reads the migration files of a folder, in version order. */
-export async function loadMigrations(folder: URL): Promise<Migration[]> {
-  const migrations: Migration[] = [];
-  for await (const entry of Deno.readDir(folder)) {
-    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
-    const match = FILE_NAME.exec(entry.name);
-    if (!match) {
-      throw new MigrationError(
-        `${entry.name}: migration files are named <YYYYMMDDHHMMSS>_<concern>.sql`,
-      );
-    }
-    const sql = await Deno.readTextFile(new URL(entry.name, folder));
-    migrations.push({ version: match[1], name: match[2], sql, checksum: await sha256(sql) });
-  }
-  return migrations.sort((a, b) => a.version.localeCompare(b.version));
+/** Reads `migrations/` and `logic/` of a schema folder. */
+export async function loadSchema(folder: URL): Promise<Schema> {
+  const migrations = (await readSqlFiles(new URL("migrations/", folder), MIGRATION_FILE))
+    .map((file) => ({ ...file, version: MIGRATION_FILE.exec(file.name)![1] }));
+  const logic = await readSqlFiles(new URL("logic/", folder), LOGIC_FILE);
+  return { migrations, logic };
 }
 
-/** The project's own migrations, in `sql/` at the repository root. */
-export function loadProjectMigrations(): Promise<Migration[]> {
-  return loadMigrations(new URL("../../sql/", import.meta.url));
+/** The project's own schema, in `sql/` at the repository root. */
+export function loadProjectSchema(): Promise<Schema> {
+  return loadSchema(new URL("../../sql/", import.meta.url));
+}
+
+async function readSqlFiles(folder: URL, pattern: RegExp): Promise<SchemaFile[]> {
+  const files: SchemaFile[] = [];
+  for await (const entry of Deno.readDir(folder)) {
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    if (!pattern.test(entry.name)) {
+      throw new MigrationError(`${entry.name} does not match ${pattern.source} in ${folder}`);
+    }
+    const sql = await Deno.readTextFile(new URL(entry.name, folder));
+    files.push({ name: entry.name, sql, checksum: await sha256(sql) });
+  }
+  return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface MigrateOptions {
@@ -46,68 +76,134 @@ export interface MigrateOptions {
 }
 
 /**
- * Applies the pending migrations, one transaction per file, and returns the versions it applied.
- * Refuses, before applying anything, when an applied file has changed since: migrations are fixed
- * forward, never edited.
+ * Brings the database to the schema in one transaction, under the migration lock: the pending
+ * migrations in version order, then the first logic file whose text changed since it was last
+ * applied and every logic file after it. The later files are applied again too because they may
+ * hold objects that depend on the changed one (a policy calling a function), which a changed
+ * file may have had to drop (`drop function ... cascade` for a new signature); and the last file
+ * revokes PUBLIC's EXECUTE from every function, which must follow any new one. Re-applying an
+ * unchanged file is harmless: every logic file can run again (`create or replace`, `drop policy
+ * if exists` before `create policy`).
+ *
+ * All or nothing: a failing file leaves the database as it was. Refuses, before changing
+ * anything, when an applied migration was edited since: migrations are fixed forward.
  */
 export async function migrate(
   db: Database,
-  migrations: readonly Migration[],
+  schema: Schema,
   options: MigrateOptions,
-): Promise<string[]> {
-  await db.transaction(async (tx) => {
-    await lock(tx);
-    await tx.exec(`
-      create schema if not exists pgrag;
-      create table if not exists pgrag.schema_migrations (
-        version text primary key,
-        name text not null,
-        checksum text not null,
-        applied_at timestamptz not null default now()
-      );`);
+): Promise<MigrationResult> {
+  const result = await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [LOCK_KEY]);
+    await createBookkeeping(tx);
+    await tx.query("select set_config('pgrag.embedding_dim', $1, true)", [
+      String(options.embeddingDim),
+    ]);
+    const versions = await applyMigrations(tx, schema.migrations);
+    const logic = await applyLogic(tx, schema.logic);
+    return { versions, logic };
+  }).catch((error) => {
+    // Thrown inside the transaction to roll it back; the driver wraps what it did not raise.
+    throw error?.cause instanceof MigrationError ? error.cause : error;
   });
+  await assertEmbeddingDim(db, options.embeddingDim);
+  return result;
+}
 
-  const applied = await db.transaction((tx) =>
-    tx.query<{ version: string; checksum: string }>(
-      "select version, checksum from pgrag.schema_migrations",
-    )
+async function createBookkeeping(tx: Queryable): Promise<void> {
+  await tx.exec(`
+    create schema if not exists pgrag;
+    create table if not exists pgrag.schema_migrations (
+      version text primary key,
+      name text not null,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    );
+    create table if not exists pgrag.schema_logic (
+      name text primary key,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    );`);
+}
+
+async function applyMigrations(tx: Queryable, migrations: readonly Migration[]) {
+  await adoptReleasedMigrations(tx, migrations);
+  const rows = await tx.query<{ version: string; checksum: string }>(
+    "select version, checksum from pgrag.schema_migrations",
   );
-  const appliedChecksums = new Map(applied.map((row) => [row.version, row.checksum]));
+  const applied = new Map(rows.map((row) => [row.version, row.checksum]));
   for (const migration of migrations) {
-    const checksum = appliedChecksums.get(migration.version);
+    const checksum = applied.get(migration.version);
     if (checksum !== undefined && checksum !== migration.checksum) {
       throw new MigrationError(
-        `${migration.version}_${migration.name}.sql was changed after it was applied; ` +
+        `${migration.name} was changed after it was applied; ` +
           "applied migrations are never edited: add a new migration instead",
       );
     }
   }
-
-  const newlyApplied: string[] = [];
+  const versions: string[] = [];
   for (const migration of migrations) {
-    if (appliedChecksums.has(migration.version)) continue;
-    const didApply = await db.transaction(async (tx) => {
-      await lock(tx);
-      // Another migrator may have applied it while this one waited for the lock.
-      const done = await tx.query("select 1 from pgrag.schema_migrations where version = $1", [
-        migration.version,
-      ]);
-      if (done.length > 0) return false;
-      await tx.query("select set_config('pgrag.embedding_dim', $1, true)", [
-        String(options.embeddingDim),
-      ]);
-      await tx.exec(migration.sql);
-      await tx.query(
-        "insert into pgrag.schema_migrations (version, name, checksum) values ($1, $2, $3)",
-        [migration.version, migration.name, migration.checksum],
-      );
-      return true;
-    });
-    if (didApply) newlyApplied.push(migration.version);
+    if (applied.has(migration.version)) continue;
+    await tx.exec(migration.sql);
+    await tx.query(
+      "insert into pgrag.schema_migrations (version, name, checksum) values ($1, $2, $3)",
+      [migration.version, migration.name.slice(15, -4), migration.checksum],
+    );
+    versions.push(migration.version);
   }
+  return versions;
+}
 
-  await assertEmbeddingDim(db, options.embeddingDim);
-  return newlyApplied;
+/**
+ * Until 0.1.0 the functions lived inside the migrations; since, those files keep only their
+ * tables and the functions moved to `sql/logic/`. A database that applied a migration's 0.1.0
+ * text has exactly the tables of its current text, so that record is rewritten to the current
+ * checksum (or dropped, for the files that held nothing but functions); the logic files then
+ * replace the functions. Any other checksum still counts as an edit.
+ */
+async function adoptReleasedMigrations(tx: Queryable, migrations: readonly Migration[]) {
+  const current = new Map(migrations.map((m) => [m.version, m.checksum]));
+  const rows = await tx.query<{ version: string; checksum: string }>(
+    "select version, checksum from pgrag.schema_migrations",
+  );
+  for (const row of rows) {
+    if (RELEASED_CHECKSUMS[row.version] !== row.checksum) continue;
+    const checksum = current.get(row.version);
+    if (checksum === undefined) {
+      await tx.query("delete from pgrag.schema_migrations where version = $1", [row.version]);
+    } else {
+      await tx.query("update pgrag.schema_migrations set checksum = $2 where version = $1", [
+        row.version,
+        checksum,
+      ]);
+    }
+  }
+}
+
+async function applyLogic(tx: Queryable, logic: readonly SchemaFile[]): Promise<string[]> {
+  const rows = await tx.query<{ name: string; checksum: string }>(
+    "select name, checksum from pgrag.schema_logic",
+  );
+  const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+  const firstChanged = logic.findIndex((file) => applied.get(file.name) !== file.checksum);
+  if (firstChanged < 0) return [];
+  const pending = logic.slice(firstChanged);
+  for (const file of pending) {
+    await tx.exec(file.sql);
+    await tx.query(
+      "insert into pgrag.schema_logic (name, checksum) values ($1, $2) " +
+        "on conflict (name) do update set checksum = excluded.checksum, applied_at = now()",
+      [file.name, file.checksum],
+    );
+  }
+  // A file that was removed leaves its record behind otherwise; its objects are dropped by the
+  // change that removed it.
+  await tx.query(
+    "delete from pgrag.schema_logic " +
+      "where name not in (select json_array_elements_text($1::text::json))",
+    [JSON.stringify(logic.map((file) => file.name))],
+  );
+  return pending.map((file) => file.name);
 }
 
 /** Fails when the database was installed with another embedding dimension than configured. */
@@ -122,10 +218,6 @@ async function assertEmbeddingDim(db: Database, expected: number): Promise<void>
         `${expected}; set PGRAG_EMBEDDING_DIM=${installed} or use a fresh database`,
     );
   }
-}
-
-async function lock(tx: Queryable): Promise<void> {
-  await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [LOCK_KEY]);
 }
 
 async function sha256(text: string): Promise<string> {

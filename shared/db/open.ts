@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Database } from "./database.ts";
-import { loadProjectMigrations, migrate } from "./migrations.ts";
+import { loadProjectSchema, migrate } from "./migrations.ts";
 
 /**
  * Opens the database the configuration names, and migrates it when configured to. Drivers are
@@ -10,7 +10,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   const db = await connect(config);
   if (config.migrateOnStart) {
     try {
-      await migrate(db, await loadProjectMigrations(), { embeddingDim: config.embeddingDim });
+      await migrate(db, await loadProjectSchema(), { embeddingDim: config.embeddingDim });
     } catch (error) {
       await db.close();
       throw error;

@@ -214,6 +214,22 @@ describe("the pgrag catalog checks catch what they are for", () => {
     ]);
   });
 
+  it("reports pgrag functions without a comment", async () => {
+    const violations = await violationsAfter("functionsCommented", async (tx) => {
+      await tx.exec(`
+        create function pgrag.${probe}_silent() returns int language sql as 'select 1';
+        create function pgrag.${probe}_blank() returns int language sql as 'select 1';
+        comment on function pgrag.${probe}_blank() is ' ';
+        create function pgrag.${probe}_said() returns int language sql as 'select 1';
+        comment on function pgrag.${probe}_said() is 'One.';
+      `);
+    });
+    expect(about(violations, `pgrag.${probe}`)).toEqual([
+      { object: `pgrag.${probe}_blank()`, problem: "no COMMENT ON" },
+      { object: `pgrag.${probe}_silent()`, problem: "no COMMENT ON" },
+    ]);
+  });
+
   it("reports partitions that pgrag_api may touch directly", async () => {
     const violations = await violationsAfter("partitionsClosedToApi", async (tx) => {
       await tx.exec(`

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProjectMigrations, migrate } from "../../shared/db/migrations.ts";
+import { loadProjectSchema, migrate } from "../../shared/db/migrations.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
 import { testServer } from "../support/database.ts";
 import { withDatabase } from "../support/server.ts";
@@ -38,7 +38,7 @@ describe("pg_cron keeps tenant_statistics fresh (PostgreSQL 17)", () => {
       connectTimeoutSeconds: 5,
     });
     try {
-      await migrate(db, await loadProjectMigrations(), {
+      await migrate(db, await loadProjectSchema(), {
         embeddingDim: installed ? Number(installed.value) : 1536,
       });
     } finally {

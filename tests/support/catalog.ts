@@ -170,6 +170,16 @@ const functionsNotExecutableByPublic: CatalogCheck = {
     order by 1, 2`,
 };
 
+const functionsCommented: CatalogCheck = {
+  rule: "every function in schema pgrag has a COMMENT ON saying what it returns or does",
+  sql: `
+    select p.oid::regprocedure::text as object, 'no COMMENT ON' as problem
+      from pg_proc p
+     where p.pronamespace = 'pgrag'::regnamespace
+       and coalesce(btrim(obj_description(p.oid, 'pg_proc')), '') = ''
+    order by 1, 2`,
+};
+
 const partitionsClosedToApi: CatalogCheck = {
   rule: "pgrag_api holds no privilege on any partition: it goes through the parent's policies",
   sql: `
@@ -203,6 +213,7 @@ export const CATALOG_CHECKS = {
   uniqueKeysLeadWithTenant,
   securityDefinersArePinned,
   functionsNotExecutableByPublic,
+  functionsCommented,
   partitionsClosedToApi,
 } as const;
 

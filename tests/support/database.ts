@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import type { Database } from "../../shared/db/database.ts";
-import { loadProjectMigrations, migrate } from "../../shared/db/migrations.ts";
+import { loadProjectSchema, migrate } from "../../shared/db/migrations.ts";
 import { openNeon } from "../../shared/db/neon.ts";
 import { openPglite } from "../../shared/db/pglite.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
@@ -56,7 +56,7 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
   if (driver === "pglite") {
     const db = await openPglite({ dataDir: "memory://" });
     if (options.migrate !== false) {
-      await migrate(db, await loadProjectMigrations(), { embeddingDim: TEST_EMBEDDING_DIM });
+      await migrate(db, await loadProjectSchema(), { embeddingDim: TEST_EMBEDDING_DIM });
     }
     return { db, close: () => db.close() };
   }

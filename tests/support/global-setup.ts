@@ -1,7 +1,7 @@
 import type { TestProject } from "vitest/node";
 import postgres from "postgres";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
-import { loadProjectMigrations, migrate } from "../../shared/db/migrations.ts";
+import { loadProjectSchema, migrate } from "../../shared/db/migrations.ts";
 import { detectServer, TEST_DATABASE, type TestServer } from "./server.ts";
 
 declare module "vitest" {
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
     connectTimeoutSeconds: 5,
   });
   try {
-    await migrate(db, await loadProjectMigrations(), { embeddingDim: 3 });
+    await migrate(db, await loadProjectSchema(), { embeddingDim: 3 });
   } finally {
     await db.close();
   }

@@ -1,9 +1,8 @@
 -- Documents (LightRAG full_docs + doc_status) and their chunks (text_chunks + chunk vectors).
 --
 -- The embedding dimension is fixed at install from the setting pgrag.embedding_dim (default
--- 1536): `deno task db:migrate` sets it from PGRAG_EMBEDDING_DIM; with the Supabase CLI run
--- `alter database postgres set pgrag.embedding_dim = '3072'` before the first push. Above 2000
--- dimensions embeddings are stored as halfvec, the largest type pgvector's HNSW can index.
+-- 1536): `deno task db:migrate` sets it from PGRAG_EMBEDDING_DIM. Above 2000 dimensions
+-- embeddings are stored as halfvec, the largest type pgvector's HNSW can index.
 
 create table pgrag.documents (
   tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
@@ -31,8 +30,6 @@ create index documents_status_idx on pgrag.documents (tenant_id, status, updated
 create index documents_track_idx on pgrag.documents (tenant_id, track_id) where track_id is not null;
 create index documents_file_path_idx on pgrag.documents (tenant_id, file_path) where file_path is not null;
 create index documents_content_hash_idx on pgrag.documents (tenant_id, content_hash);
-create trigger documents_touch_updated_at before update on pgrag.documents
-  for each row execute function pgrag.touch_updated_at();
 
 create table pgrag.chunks (
   tenant_id uuid not null,
@@ -53,8 +50,6 @@ comment on table pgrag.chunks is 'Chunks of documents with their embeddings, one
 comment on column pgrag.chunks.content_tsv is 'English full-text vector of content, for keyword search.';
 create index chunks_document_idx on pgrag.chunks (tenant_id, document_id, chunk_index);
 create index chunks_content_tsv_idx on pgrag.chunks using gin (content_tsv);
-create trigger chunks_touch_updated_at before update on pgrag.chunks
-  for each row execute function pgrag.touch_updated_at();
 
 do $$
 declare
@@ -74,6 +69,3 @@ begin
 end
 $$;
 comment on column pgrag.chunks.embedding is 'Chunk embedding (vector, or halfvec above 2000 dimensions); null until attached.';
-
-select pgrag.isolate_by_tenant('pgrag.documents');
-select pgrag.isolate_by_tenant('pgrag.chunks');

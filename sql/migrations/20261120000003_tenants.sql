@@ -14,19 +14,6 @@ create table pgrag.tenants (
 comment on table pgrag.tenants is 'One row per tenant; every other table is keyed by tenant_id.';
 -- The registry itself is global: slugs are unique across tenants and only admins read them all.
 create unique index tenants_slug_key on pgrag.tenants (slug);
-create trigger tenants_touch_updated_at before update on pgrag.tenants
-  for each row execute function pgrag.touch_updated_at();
-
-alter table pgrag.tenants enable row level security;
-alter table pgrag.tenants force row level security;
-create policy "A tenant reads its own tenant row" on pgrag.tenants
-  for select to pgrag_api
-  using (id = (select pgrag.current_tenant_id()));
-create policy "Administrators manage tenants" on pgrag.tenants
-  for all to pgrag_admin
-  using (true) with check (true);
-grant select on pgrag.tenants to pgrag_api;
-grant select, insert, update on pgrag.tenants to pgrag_admin;
 
 create table pgrag.api_keys (
   tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
@@ -44,10 +31,3 @@ create table pgrag.api_keys (
 );
 comment on table pgrag.api_keys is 'API keys issued per tenant, stored only as SHA-256 hashes.';
 create index api_keys_key_hash_idx on pgrag.api_keys (key_hash) where revoked_at is null;
-
-alter table pgrag.api_keys enable row level security;
-alter table pgrag.api_keys force row level security;
-create policy "Administrators manage API keys" on pgrag.api_keys
-  for all to pgrag_admin
-  using (true) with check (true);
-grant select, insert, update on pgrag.api_keys to pgrag_admin;

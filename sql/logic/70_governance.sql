@@ -1,54 +1,103 @@
--- The audit log and the cost ledger: append-mostly, per tenant, partitioned by month so old
--- months can be detached or dropped whole and recent ones stay small. Both belong to
--- pgrag_maintenance, which creates the partitions ahead of time (pg_cron, the admin API or the
--- embedded scheduler call pgrag.create_monthly_partitions); a write that finds its month missing
--- creates it on the spot, so no write is lost when maintenance did not run.
+-- Governance: quota counters kept by triggers, the audit log and the cost ledger (monthly
+-- partitions, append-only for the API), budgets.
 
-create table pgrag.audit_logs (
-  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
-  created_at timestamptz not null default now(),
-  id uuid not null default gen_random_uuid(),
-  -- Who: `api_key:<id>` or `user:<sub>` of a token.
-  user_id text not null check (length(user_id) between 1 and 300),
-  -- What: search, insert, update, delete, record.
-  action text not null check (length(action) between 1 and 50),
-  resource text check (length(resource) <= 200),
-  resource_id text check (length(resource_id) <= 300),
-  -- The request (method, route, status, request id, counts), never document text.
-  details jsonb not null default '{}' check (jsonb_typeof(details) = 'object'),
-  success boolean not null,
-  error_message text check (length(error_message) <= 2000),
-  ip_address inet,
-  user_agent text check (length(user_agent) <= 500),
-  duration_ms integer check (duration_ms >= 0),
-  primary key (tenant_id, created_at, id)
-) partition by range (created_at);
-comment on table pgrag.audit_logs is
-  'One row per write and per search: who, what, outcome, duration. Append-only for the API.';
-create index audit_logs_action_idx on pgrag.audit_logs (tenant_id, action, created_at desc, id);
+alter table pgrag.tenant_usage enable row level security;
+alter table pgrag.tenant_usage force row level security;
+drop policy if exists "Rows are visible only to their own tenant" on pgrag.tenant_usage;
+create policy "Rows are visible only to their own tenant" on pgrag.tenant_usage as restrictive
+  for all to pgrag_api
+  using (tenant_id = (select pgrag.current_tenant_id()))
+  with check (tenant_id = (select pgrag.current_tenant_id()));
+drop policy if exists "A tenant reads its own usage" on pgrag.tenant_usage;
+create policy "A tenant reads its own usage" on pgrag.tenant_usage
+  for select to pgrag_api using (true);
+-- The API role reads its counters but cannot write them: only the trigger (as the owner) does.
+grant select on pgrag.tenant_usage to pgrag_api;
+drop policy if exists "Maintenance keeps the counters" on pgrag.tenant_usage;
+create policy "Maintenance keeps the counters" on pgrag.tenant_usage
+  for all to pgrag_maintenance using (true) with check (true);
+grant select, insert, update on pgrag.tenant_usage to pgrag_maintenance;
 
-create table pgrag.cost_tracking (
-  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
-  created_at timestamptz not null default now(),
-  id uuid not null default gen_random_uuid(),
-  user_id text not null check (length(user_id) between 1 and 300),
-  model_name text not null check (length(btrim(model_name)) between 1 and 200),
-  provider text not null check (length(btrim(provider)) between 1 and 100),
-  input_tokens integer not null check (input_tokens >= 0),
-  output_tokens integer not null check (output_tokens >= 0),
-  total_tokens bigint generated always as (input_tokens::bigint + output_tokens) stored,
-  input_cost numeric(14, 6) not null check (input_cost >= 0),
-  output_cost numeric(14, 6) not null check (output_cost >= 0),
-  total_cost numeric(15, 6) generated always as (input_cost + output_cost) stored,
-  operation text check (length(btrim(operation)) between 1 and 100),
-  metadata jsonb not null default '{}' check (jsonb_typeof(metadata) = 'object'),
-  primary key (tenant_id, created_at, id)
-) partition by range (created_at);
-comment on table pgrag.cost_tracking is
-  'LLM spend per call as reported by the client; totals are generated columns.';
+-- Trigger: adds the statement's change in documents and bytes to each tenant's counters and
+-- raises PR429 when a tenant grew past one of its limits. Only growth is refused: a tenant whose
+-- limit was lowered below its usage can still update and delete. It runs as pgrag_maintenance so
+-- the API role cannot rewrite its own counters. Transition tables exist only for the events a
+-- trigger is declared with, so each event has its own trigger and each branch reads only the
+-- tables that exist.
+create or replace function pgrag.count_tenant_usage()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  delta json;
+  change record;
+begin
+  if tg_op = 'INSERT' then
+    select json_agg(d) into delta
+      from (select tenant_id, count(*) as documents, sum(octet_length(content)) as bytes
+              from new_rows group by tenant_id) d;
+  elsif tg_op = 'DELETE' then
+    select json_agg(d) into delta
+      from (select tenant_id, -count(*) as documents, -sum(octet_length(content)) as bytes
+              from old_rows group by tenant_id) d;
+  else
+    select json_agg(d) into delta
+      from (select tenant_id, sum(n) as documents, sum(b) as bytes
+              from (select tenant_id, 1 as n, octet_length(content) as b from new_rows
+                    union all
+                    select tenant_id, -1, -octet_length(content) from old_rows) changes
+             group by tenant_id) d;
+  end if;
+  for change in
+    with per_tenant as (
+      select d.tenant_id, d.documents, d.bytes
+        from json_to_recordset(delta) as d(tenant_id uuid, documents bigint, bytes bigint)
+       where (d.documents <> 0 or d.bytes <> 0)
+         -- A tenant removed in this transaction (a cascade) has no counters left to keep.
+         and exists (select from pgrag.tenants t where t.id = d.tenant_id)
+    ),
+    counted as (
+      insert into pgrag.tenant_usage as u (tenant_id, documents, storage_bytes)
+      select tenant_id, documents, bytes from per_tenant order by tenant_id
+      on conflict (tenant_id) do update
+        set documents = u.documents + excluded.documents,
+            storage_bytes = u.storage_bytes + excluded.storage_bytes
+      returning u.tenant_id, u.documents, u.storage_bytes
+    )
+    select c.documents, c.storage_bytes, p.documents as added_documents, p.bytes as added_bytes,
+           t.max_documents, t.max_storage_mb
+      from counted c
+      join per_tenant p using (tenant_id)
+      join pgrag.tenants t on t.id = c.tenant_id
+  loop
+    if change.added_documents > 0 and change.documents > change.max_documents then
+      raise exception 'the tenant may keep at most % documents; this request would make it %',
+        change.max_documents, change.documents using errcode = 'PR429';
+    end if;
+    if change.added_bytes > 0 and change.storage_bytes > change.max_storage_mb * 1048576::bigint
+    then
+      raise exception 'the tenant may store at most % MB of documents; this request would make it % MB',
+        change.max_storage_mb, round(change.storage_bytes / 1048576.0, 2) using errcode = 'PR429';
+    end if;
+  end loop;
+  return null;
+end
+$$;
+comment on function pgrag.count_tenant_usage() is
+  'Trigger: keeps pgrag.tenant_usage in step with documents and enforces the tenant quotas.';
+select pgrag.set_function_owner('pgrag.count_tenant_usage()', 'pgrag_maintenance');
 
--- Partitions created later by pgrag_maintenance carry the foreign key to tenants.
-grant references on pgrag.tenants to pgrag_maintenance;
+create or replace trigger documents_tenant_usage_insert after insert on pgrag.documents
+  referencing new table as new_rows
+  for each statement execute function pgrag.count_tenant_usage();
+create or replace trigger documents_tenant_usage_update after update on pgrag.documents
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function pgrag.count_tenant_usage();
+create or replace trigger documents_tenant_usage_delete after delete on pgrag.documents
+  referencing old table as old_rows
+  for each statement execute function pgrag.count_tenant_usage();
 
 -- Row level security on the parents: the API role reads and appends its tenant's rows, nothing
 -- more. Without UPDATE, DELETE or TRUNCATE privileges the audit log is append-only for it.
@@ -59,6 +108,10 @@ begin
   foreach ledger in array array['pgrag.audit_logs', 'pgrag.cost_tracking']::regclass[] loop
     execute format('alter table %s enable row level security', ledger);
     execute format('alter table %s force row level security', ledger);
+    execute format('drop policy if exists "Rows are visible only to their own tenant" on %s', ledger);
+    execute format('drop policy if exists "The API role reads the rows of its tenant" on %s', ledger);
+    execute format('drop policy if exists "The API role appends rows for its tenant" on %s', ledger);
+    execute format('drop policy if exists "Maintenance reads every tenant" on %s', ledger);
     execute format(
       'create policy "Rows are visible only to their own tenant" on %s as restrictive '
       'for all to pgrag_api '
@@ -74,7 +127,6 @@ begin
     execute format(
       'create policy "Maintenance reads every tenant" on %s '
       'for select to pgrag_maintenance using (true)', ledger);
-    execute format('alter table %s owner to pgrag_maintenance', ledger);
   end loop;
 end
 $$;
@@ -84,7 +136,7 @@ $$;
 -- partition gets forced row level security and no grants: clients reach rows only through the
 -- parents and their policies. Idempotent, and safe to run concurrently (an advisory lock
 -- serializes it).
-create function pgrag.create_monthly_partitions(months_ahead integer default 2)
+create or replace function pgrag.create_monthly_partitions(months_ahead integer default 2)
 returns integer
 language plpgsql
 security definer
@@ -118,7 +170,7 @@ end
 $$;
 comment on function pgrag.create_monthly_partitions(integer) is
   'Creates the monthly partitions of audit_logs and cost_tracking through months_ahead months.';
-alter function pgrag.create_monthly_partitions(integer) owner to pgrag_maintenance;
+select pgrag.set_function_owner('pgrag.create_monthly_partitions(integer)', 'pgrag_maintenance');
 grant execute on function pgrag.create_monthly_partitions(integer) to pgrag_api, pgrag_admin;
 
 select pgrag.create_monthly_partitions(2);
@@ -127,7 +179,7 @@ select pgrag.create_monthly_partitions(2);
 -- created_at defaults to) has its partitions, creating them when maintenance did not run. Writers
 -- call it first: a catalog lookup, rather than an exception block, which would open a
 -- subtransaction on every insert.
-create function pgrag.ensure_current_partitions()
+create or replace function pgrag.ensure_current_partitions()
 returns void
 language plpgsql
 as $$
@@ -146,7 +198,7 @@ grant execute on function pgrag.ensure_current_partitions() to pgrag_api;
 
 -- Contract: appends one audit row for the current tenant; `user_id` null means the API key that
 -- authenticated the transaction. A missing month is created first (see the top of this file).
-create function pgrag.record_audit(
+create or replace function pgrag.record_audit(
   user_id text,
   action text,
   resource text,
@@ -180,13 +232,12 @@ end
 $$;
 comment on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json, text,
   text) is 'Appends one row to the audit log of the current tenant.';
-grant execute on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json,
-  text, text) to pgrag_api;
+grant execute on function pgrag.record_audit(text, text, text, text, boolean, text, integer, json, text, text) to pgrag_api;
 
 -- Contract: one page of the current tenant's audit log, newest first, as
 -- {items: [...], last: {created_at, id} | null}. `after_*` is the keyset of the previous page's
 -- last row; `action`, `since` and `until` filter.
-create function pgrag.audit_page(
+create or replace function pgrag.audit_page(
   action text,
   since timestamptz,
   until timestamptz,
@@ -224,12 +275,11 @@ as $$
 $$;
 comment on function pgrag.audit_page(text, timestamptz, timestamptz, integer, timestamptz, uuid) is
   'One keyset page of the current tenant''s audit log, newest first.';
-grant execute on function pgrag.audit_page(text, timestamptz, timestamptz, integer, timestamptz,
-  uuid) to pgrag_api;
+grant execute on function pgrag.audit_page(text, timestamptz, timestamptz, integer, timestamptz, uuid) to pgrag_api;
 
 -- Contract: the current tenant's spend since the start of the month (UTC), its monthly budget
 -- and where it stands: ok, warning (80% spent) or exceeded (all of it).
-create function pgrag.budget_status()
+create or replace function pgrag.budget_status()
 returns json
 language sql
 stable
@@ -258,7 +308,7 @@ grant execute on function pgrag.budget_status() to pgrag_api;
 
 -- Contract: raises PR402 when the current tenant's settings say enforce_budget and this month's
 -- spend has reached the budget. Routes that spend money downstream call it first.
-create function pgrag.enforce_budget()
+create or replace function pgrag.enforce_budget()
 returns void
 language plpgsql
 stable
@@ -280,7 +330,7 @@ grant execute on function pgrag.enforce_budget() to pgrag_api;
 -- input_tokens, output_tokens, input_cost, output_cost, operation?, metadata?) on behalf of
 -- `user_id` (null: the authenticating API key). It always records, even over budget, and returns
 -- {id, total_tokens, total_cost} with budget_status().
-create function pgrag.record_usage(user_id text, usage json)
+create or replace function pgrag.record_usage(user_id text, usage json)
 returns json
 language plpgsql
 as $$
@@ -310,7 +360,7 @@ grant execute on function pgrag.record_usage(text, json) to pgrag_api;
 
 -- Contract: the current tenant's spend between `since` and `until`, grouped by `group_by`
 -- (model, day or operation), as [{key, operations, total_tokens, total_cost}] ordered by key.
-create function pgrag.usage_summary(since timestamptz, until timestamptz, group_by text)
+create or replace function pgrag.usage_summary(since timestamptz, until timestamptz, group_by text)
 returns json
 language sql
 stable

@@ -1,82 +1,12 @@
--- The knowledge graph (LightRAG's graph storage) in two plain tables under the tenant policies:
--- entities, and the undirected relations between them. Writes are set-based (one statement per
--- batch), traversals are SQL over B-tree indexes, and nothing depends on a graph extension, so
--- the graph lives wherever PostgreSQL and pgvector do.
---
--- Entities have a surrogate bigint id beside their name: relations reference two integers
--- instead of two names of up to 255 characters, which keeps the edge indexes small and the
--- traversals' joins cheap, and renaming stays possible later. Every key starts with tenant_id.
+-- The knowledge graph (LightRAG's graph storage): entities and undirected relations in plain
+-- tables under the tenant policies. Writes are set-based (one statement per batch), traversals
+-- are SQL over B-tree indexes, degrees are kept by triggers, and nothing depends on a graph
+-- extension.
 
-create table pgrag.entities (
-  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
-  id bigint generated always as identity,
-  name text not null check (length(name) between 1 and 255),
-  entity_type text,
-  description text,
-  source_chunk_ids text[] not null default '{}',
-  file_path text,
-  properties jsonb not null default '{}' check (jsonb_typeof(properties) = 'object'),
-  -- Kept by the relation triggers below, so degree and "most connected" never count edges.
-  degree integer not null default 0,
-  created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  primary key (tenant_id, id),
-  unique (tenant_id, name)
-);
-comment on table pgrag.entities is 'Knowledge graph entities, one row per (tenant, name).';
-comment on column pgrag.entities.degree is 'Number of relations of the entity, kept by triggers.';
-comment on column pgrag.entities.source_chunk_ids is 'Chunks the entity was extracted from.';
-create index entities_degree_idx on pgrag.entities (tenant_id, degree desc, name);
-create index entities_name_trgm_idx on pgrag.entities using gin (name gin_trgm_ops);
-create index entities_source_chunks_idx on pgrag.entities using gin (source_chunk_ids);
-create trigger entities_touch_updated_at before update on pgrag.entities
+create or replace trigger entities_touch_updated_at before update on pgrag.entities
   for each row execute function pgrag.touch_updated_at();
-
--- An undirected edge is stored once, from the smaller entity id to the larger, so (a, b) and
--- (b, a) meet on the primary key. The two B-tree indexes serve "edges of x" from either side.
-create table pgrag.relations (
-  tenant_id uuid not null,
-  source_id bigint not null,
-  target_id bigint not null,
-  description text,
-  keywords text,
-  -- Null until a weight is sent; read as 1. (An upsert must tell "not sent" from a value to keep
-  -- the stored weight, and ON CONFLICT sees only the proposed row.)
-  weight double precision check (weight is null or weight between -1e300 and 1e300),
-  source_chunk_ids text[] not null default '{}',
-  file_path text,
-  properties jsonb not null default '{}' check (jsonb_typeof(properties) = 'object'),
-  created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  primary key (tenant_id, source_id, target_id),
-  check (source_id < target_id),
-  foreign key (tenant_id, source_id) references pgrag.entities (tenant_id, id) on delete cascade,
-  foreign key (tenant_id, target_id) references pgrag.entities (tenant_id, id) on delete cascade
-);
-comment on table pgrag.relations is
-  'Undirected knowledge graph relations, stored once as (smaller entity id, larger entity id).';
-create index relations_target_idx on pgrag.relations (tenant_id, target_id, source_id);
-create index relations_source_chunks_idx on pgrag.relations using gin (source_chunk_ids);
-create trigger relations_touch_updated_at before update on pgrag.relations
+create or replace trigger relations_touch_updated_at before update on pgrag.relations
   for each row execute function pgrag.touch_updated_at();
-
--- Optional embeddings of entities and relations, of the chunks' type and dimension.
-do $$
-declare
-  vector_type text := (select value from pgrag.settings where key = 'embedding_type');
-  dimension text := (select value from pgrag.settings where key = 'embedding_dim');
-begin
-  execute format('alter table pgrag.entities add column embedding %s(%s)', vector_type, dimension);
-  execute format('alter table pgrag.relations add column embedding %s(%s)', vector_type, dimension);
-  execute format('create index entities_embedding_hnsw_idx on pgrag.entities '
-                 'using hnsw (embedding %s_cosine_ops)', vector_type);
-  execute format('create index relations_embedding_hnsw_idx on pgrag.relations '
-                 'using hnsw (embedding %s_cosine_ops)', vector_type);
-end
-$$;
--- How many rows of a tenant have an embedding, counted from these without touching the table.
-create index entities_embedded_idx on pgrag.entities (tenant_id) where embedding is not null;
-create index relations_embedded_idx on pgrag.relations (tenant_id) where embedding is not null;
 
 select pgrag.isolate_by_tenant('pgrag.entities');
 select pgrag.isolate_by_tenant('pgrag.relations');
@@ -86,7 +16,7 @@ select pgrag.isolate_by_tenant('pgrag.relations');
 -- hub entities queue instead of deadlocking. The lock is FOR NO KEY UPDATE, the one the degree
 -- update takes: it does not conflict with the KEY SHARE locks that every writer's foreign key
 -- checks already hold on the same endpoints (FOR UPDATE would, and deadlock two writers).
-create function pgrag.count_degrees()
+create or replace function pgrag.count_degrees()
 returns trigger
 language plpgsql
 as $$
@@ -124,15 +54,15 @@ end
 $$;
 comment on function pgrag.count_degrees() is
   'Trigger: keeps pgrag.entities.degree in step with the relations a statement wrote.';
-create trigger relations_degree_insert after insert on pgrag.relations
+create or replace trigger relations_degree_insert after insert on pgrag.relations
   referencing new table as new_rows
   for each statement execute function pgrag.count_degrees();
-create trigger relations_degree_delete after delete on pgrag.relations
+create or replace trigger relations_degree_delete after delete on pgrag.relations
   referencing old table as old_rows
   for each statement execute function pgrag.count_degrees();
 
 -- Internal: `existing` followed by the ids of `added` it lacks, each once, in first-seen order.
-create function pgrag.union_ids(existing text[], added text[])
+create or replace function pgrag.union_ids(existing text[], added text[])
 returns text[]
 language sql
 immutable
@@ -143,13 +73,16 @@ as $$
             from unnest(coalesce(existing, '{}') || coalesce(added, '{}')) with ordinality u(id, n)
            group by id) ids
 $$;
+comment on function pgrag.union_ids(text[], text[]) is
+  'Internal: existing ids followed by the added ones they lack, in first-seen order.';
+grant execute on function pgrag.union_ids(text[], text[]) to pgrag_api;
 
 -- Contract: upserts a JSON array of entities {name, entity_type, description, source_chunk_ids,
 -- file_path, properties} with their embeddings apart (pgvector literals separated by spaces,
 -- aligned, '' for none; null when none has one). LightRAG's merge: properties merged,
 -- source_chunk_ids unioned, every other field replaced when given and kept when not. Names must
 -- be unique within the batch. Returns the number of entities written.
-create function pgrag.upsert_entities(entities json, embeddings text)
+create or replace function pgrag.upsert_entities(entities json, embeddings text)
 returns integer
 language plpgsql
 as $$
@@ -188,9 +121,10 @@ end
 $$;
 comment on function pgrag.upsert_entities(json, text) is
   'Upserts a batch of entities of the current tenant with LightRAG''s merge; returns rows written.';
+grant execute on function pgrag.upsert_entities(json, text) to pgrag_api;
 
 -- Internal: the relations of an upsert as rows, with their embeddings (see upsert_entities).
-create function pgrag.relation_batch(relations json, embeddings text)
+create or replace function pgrag.relation_batch(relations json, embeddings text)
 returns table (source text, target text, description text, keywords text,
                weight double precision, source_chunk_ids text[], file_path text,
                properties jsonb, embedding text, n bigint)
@@ -205,13 +139,16 @@ as $$
            unnest(string_to_array(embeddings, ' '))
          ) with ordinality
 $$;
+comment on function pgrag.relation_batch(json, text) is
+  'Internal: the relations of an upsert as rows, with their embeddings.';
+grant execute on function pgrag.relation_batch(json, text) to pgrag_api;
 
 -- Contract: upserts a JSON array of relations {source, target, description, keywords, weight,
 -- source_chunk_ids, file_path, properties} with embeddings as in upsert_entities. Endpoints that
 -- do not exist are created, carrying the relation's source_chunk_ids and file_path (so they go
 -- with it when its document is deleted). (a, b) and (b, a) are one edge; each pair at most once
 -- per batch, and never an entity with itself. Merge as for entities; returns rows written.
-create function pgrag.upsert_relations(relations json, embeddings text)
+create or replace function pgrag.upsert_relations(relations json, embeddings text)
 returns integer
 language plpgsql
 as $$
@@ -260,13 +197,14 @@ end
 $$;
 comment on function pgrag.upsert_relations(json, text) is
   'Upserts a batch of undirected relations of the current tenant, creating missing endpoints.';
+grant execute on function pgrag.upsert_relations(json, text) to pgrag_api;
 
 -- Reads build `json`, not `jsonb`: the text is written once and sent as is, where jsonb would
 -- build a binary tree only to print it again (measured: 4,560 relations in 23 ms as json, 86 ms as
 -- jsonb, most of it spent on the timestamps).
 
 -- Contract: an entity as the API shows it.
-create function pgrag.entity_json(e pgrag.entities)
+create or replace function pgrag.entity_json(e pgrag.entities)
 returns json
 language sql
 immutable
@@ -283,9 +221,10 @@ as $$
     'updated_at', e.updated_at)
 $$;
 comment on function pgrag.entity_json(pgrag.entities) is 'An entity as the API returns it.';
+grant execute on function pgrag.entity_json(pgrag.entities) to pgrag_api;
 
 -- Contract: a relation as the API shows it, with its endpoints' names in stored order.
-create function pgrag.relation_json(r pgrag.relations, source_name text, target_name text)
+create or replace function pgrag.relation_json(r pgrag.relations, source_name text, target_name text)
 returns json
 language sql
 immutable
@@ -304,13 +243,14 @@ as $$
 $$;
 comment on function pgrag.relation_json(pgrag.relations, text, text) is
   'A relation as the API returns it.';
+grant execute on function pgrag.relation_json(pgrag.relations, text, text) to pgrag_api;
 
 -- Internal: relations of the given entity ids, as API JSON ordered by endpoint names.
 -- `both_ends` true: only edges with both endpoints listed (a subgraph); false: every edge
 -- touching a listed entity. Dynamic SQL, so each call is planned with its own array: the planner
 -- then knows its size and hashes the `= any` tests, where a generic plan guesses ten elements and
 -- may pair every listed id with every other (measured: 1.5 s instead of 6 ms for 1,000 ids).
-create function pgrag.relations_of(entity_ids bigint[], both_ends boolean)
+create or replace function pgrag.relations_of(entity_ids bigint[], both_ends boolean)
 returns json
 language plpgsql
 stable
@@ -339,9 +279,12 @@ begin
   return found;
 end
 $$;
+comment on function pgrag.relations_of(bigint[], boolean) is
+  'Internal: relations of the given entities as API JSON (among them, or touching them).';
+grant execute on function pgrag.relations_of(bigint[], boolean) to pgrag_api;
 
 -- Contract: the entities named in `names` (a JSON array), aligned with it, null where missing.
-create function pgrag.get_entities(names json)
+create or replace function pgrag.get_entities(names json)
 returns json
 language sql
 stable
@@ -352,9 +295,12 @@ as $$
     left join pgrag.entities e
       on e.tenant_id = pgrag.current_tenant_id() and e.name = n.name
 $$;
+comment on function pgrag.get_entities(json) is
+  'The named entities of the current tenant, aligned with the names, null where missing.';
+grant execute on function pgrag.get_entities(json) to pgrag_api;
 
 -- Contract: every relation of the entity `entity_name`; null when there is no such entity.
-create function pgrag.entity_relations(entity_name text)
+create or replace function pgrag.entity_relations(entity_name text)
 returns json
 language sql
 stable
@@ -363,9 +309,12 @@ as $$
     from pgrag.entities e
    where e.tenant_id = pgrag.current_tenant_id() and e.name = entity_name
 $$;
+comment on function pgrag.entity_relations(text) is
+  'Every relation of an entity; null when there is no such entity.';
+grant execute on function pgrag.entity_relations(text) to pgrag_api;
 
 -- Contract: the relation between two entities in either order, or null.
-create function pgrag.get_relation(first_name text, second_name text)
+create or replace function pgrag.get_relation(first_name text, second_name text)
 returns json
 language sql
 stable
@@ -380,9 +329,12 @@ as $$
     join pgrag.entities t on t.tenant_id = r.tenant_id and t.id = r.target_id
    where a.tenant_id = pgrag.current_tenant_id() and a.name = first_name
 $$;
+comment on function pgrag.get_relation(text, text) is
+  'The relation between two entities in either order, or null.';
+grant execute on function pgrag.get_relation(text, text) to pgrag_api;
 
 -- Contract: deletes the entity `entity_name` with its relations; false when there is none.
-create function pgrag.delete_entity(entity_name text)
+create or replace function pgrag.delete_entity(entity_name text)
 returns boolean
 language sql
 as $$
@@ -393,10 +345,13 @@ as $$
   )
   select exists (select from deleted)
 $$;
+comment on function pgrag.delete_entity(text) is
+  'Deletes an entity with its relations; false when there is none.';
+grant execute on function pgrag.delete_entity(text) to pgrag_api;
 
 -- Contract: deletes the relations between the pairs of `pairs` (a JSON array of [a, b], either
 -- order); returns how many existed.
-create function pgrag.delete_relations(pairs json)
+create or replace function pgrag.delete_relations(pairs json)
 returns integer
 language sql
 as $$
@@ -416,6 +371,9 @@ as $$
   )
   select count(*)::integer from deleted
 $$;
+comment on function pgrag.delete_relations(json) is
+  'Deletes the relations between the given pairs (either order); returns how many existed.';
+grant execute on function pgrag.delete_relations(json) to pgrag_api;
 
 -- Contract: a subgraph around the entity `label`, breadth first to `max_depth` hops and at most
 -- `max_nodes` entities: {nodes, edges, is_truncated}. Each level is one set-based step over the
@@ -423,7 +381,7 @@ $$;
 -- is_truncated says some were left out. Nodes come closest first, then by degree; edges are
 -- those among the nodes. With label '*' the nodes are the tenant's max_nodes most connected
 -- entities (LightRAG's whole-graph view). An unknown label gives an empty graph.
-create function pgrag.subgraph(label text, max_depth integer, max_nodes integer)
+create or replace function pgrag.subgraph(label text, max_depth integer, max_nodes integer)
 returns json
 language plpgsql
 stable
@@ -495,14 +453,19 @@ begin
     'is_truncated', truncated);
 end
 $$;
+comment on function pgrag.subgraph(text, integer, integer) is
+  'A breadth-first subgraph around an entity (or the most connected with *): nodes, edges, is_truncated.';
+grant execute on function pgrag.subgraph(text, integer, integer) to pgrag_api;
 
 -- Row level security and the GIN and HNSW indexes do not mix (see the search migration): the
 -- trigram, array-overlap and vector operators are not leakproof, so under a policy every probe
 -- below would read the whole tenant. They run as pgrag_search, pin the tenant themselves and
 -- return only ids and scores; the contract functions read the rows under the tenant policy.
 grant select on pgrag.entities, pgrag.relations to pgrag_search;
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.entities;
 create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.entities
   for select to pgrag_search using (true);
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.relations;
 create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.relations
   for select to pgrag_search using (true);
 
@@ -512,7 +475,7 @@ create policy "Search probes read every tenant and pin the tenant themselves" on
 -- max_count, names holding a word similar to it (pg_trgm word similarity of at least 0.3, so
 -- "Cuire" finds "Marie Curie"), most similar first. Fuzzy scoring costs a similarity per
 -- candidate, and a common word is similar to thousands of names, so it runs only when needed.
-create function pgrag.label_matches(query text, max_count integer, out entity_ids bigint[])
+create or replace function pgrag.label_matches(query text, max_count integer, out entity_ids bigint[])
 language plpgsql
 stable
 security definer
@@ -553,10 +516,14 @@ begin
   end if;
 end
 $$;
+comment on function pgrag.label_matches(text, integer) is
+  'Internal probe: the best entities for a label query (substring first, then fuzzy), as ids.';
+select pgrag.set_function_owner('pgrag.label_matches(text, integer)', 'pgrag_search');
+grant execute on function pgrag.label_matches(text, integer) to pgrag_api;
 
 -- Contract: entity names with their degrees: the `max_count` most connected when `query` is
 -- null, else the matches of `query` best first (see label_matches).
-create function pgrag.graph_labels(query text, max_count integer)
+create or replace function pgrag.graph_labels(query text, max_count integer)
 returns json
 language plpgsql
 stable
@@ -584,10 +551,13 @@ begin
   return found;
 end
 $$;
+comment on function pgrag.graph_labels(text, integer) is
+  'Entity names with degrees: the most connected, or the best matches of a query.';
+grant execute on function pgrag.graph_labels(text, integer) to pgrag_api;
 
 -- Internal: the entities and relations of the current tenant whose source_chunk_ids hold any of
 -- `chunk_ids`, found through the GIN indexes.
-create function pgrag.graph_rows_citing(
+create or replace function pgrag.graph_rows_citing(
   chunk_ids text[],
   out entity_ids bigint[], out relation_sources bigint[], out relation_targets bigint[])
 language plpgsql
@@ -609,11 +579,15 @@ begin
    where r.tenant_id = tenant and r.source_chunk_ids operator(pg_catalog.&&) chunk_ids;
 end
 $$;
+comment on function pgrag.graph_rows_citing(text[]) is
+  'Internal probe: entities and relations of the current tenant citing any of the chunk ids.';
+select pgrag.set_function_owner('pgrag.graph_rows_citing(text[])', 'pgrag_search');
+grant execute on function pgrag.graph_rows_citing(text[]) to pgrag_api;
 
 -- Trigger: when chunks are deleted (by themselves or with their document), their ids leave the
 -- graph's source_chunk_ids, and the relations and entities left citing no chunk go: LightRAG's
 -- delete by document. Entities that never cited a chunk are not touched.
-create function pgrag.forget_deleted_chunks()
+create or replace function pgrag.forget_deleted_chunks()
 returns trigger
 language plpgsql
 as $$
@@ -651,7 +625,7 @@ end
 $$;
 comment on function pgrag.forget_deleted_chunks() is
   'Trigger: removes deleted chunks from the graph''s sources and the graph rows left without any.';
-create trigger chunks_forget_in_graph after delete on pgrag.chunks
+create or replace trigger chunks_forget_in_graph after delete on pgrag.chunks
   referencing old table as old_rows
   for each statement execute function pgrag.forget_deleted_chunks();
 
@@ -660,7 +634,7 @@ create trigger chunks_forget_in_graph after delete on pgrag.chunks
 -- endpoint ids) and cosine distances. Like the chunks' vector_arm: an exact ranking when at
 -- most pgrag.exact_search_limit rows have an embedding, else the HNSW index walked iteratively
 -- until enough rows of the tenant pass, with the exact ranking as the fallback when it ends short.
-create function pgrag.graph_vector_arm(
+create or replace function pgrag.graph_vector_arm(
   graph_table text, query_embedding vector, pool integer, ef_search integer,
   out source_ids bigint[], out target_ids bigint[], out distances double precision[])
 language plpgsql
@@ -713,11 +687,15 @@ begin
     into source_ids, target_ids, distances using tenant, query_embedding, pool;
 end
 $$;
+comment on function pgrag.graph_vector_arm(text, vector, integer, integer) is
+  'Internal probe: the pool entities or relations of the current tenant nearest to an embedding.';
+select pgrag.set_function_owner('pgrag.graph_vector_arm(text, vector, integer, integer)', 'pgrag_search');
+grant execute on function pgrag.graph_vector_arm(text, vector, integer, integer) to pgrag_api;
 
 -- Contract: the `match_count` entities nearest to `query_embedding` with a cosine similarity of
 -- at least `min_similarity`, best first: [{name, type, description, source_chunk_ids, degree,
 -- similarity}].
-create function pgrag.search_entities(
+create or replace function pgrag.search_entities(
   query_embedding vector, match_count integer, min_similarity double precision)
 returns json
 language sql
@@ -732,10 +710,13 @@ as $$
     join pgrag.entities e on e.tenant_id = pgrag.current_tenant_id() and e.id = n.id
    where 1 - n.distance >= coalesce(min_similarity, -1)
 $$;
+comment on function pgrag.search_entities(vector, integer, double precision) is
+  'The entities nearest to an embedding with at least min_similarity, best first.';
+grant execute on function pgrag.search_entities(vector, integer, double precision) to pgrag_api;
 
 -- Contract: the `match_count` relations nearest to `query_embedding`, as search_entities:
 -- [{source, target, description, keywords, weight, source_chunk_ids, similarity}].
-create function pgrag.search_relations(
+create or replace function pgrag.search_relations(
   query_embedding vector, match_count integer, min_similarity double precision)
 returns json
 language sql
@@ -754,32 +735,6 @@ as $$
     join pgrag.entities t on t.tenant_id = r.tenant_id and t.id = r.target_id
    where 1 - n.distance >= coalesce(min_similarity, -1)
 $$;
-
-grant execute on function
-  pgrag.union_ids(text[], text[]),
-  pgrag.upsert_entities(json, text),
-  pgrag.relation_batch(json, text),
-  pgrag.upsert_relations(json, text),
-  pgrag.entity_json(pgrag.entities),
-  pgrag.relation_json(pgrag.relations, text, text),
-  pgrag.relations_of(bigint[], boolean),
-  pgrag.get_entities(json),
-  pgrag.entity_relations(text),
-  pgrag.get_relation(text, text),
-  pgrag.delete_entity(text),
-  pgrag.delete_relations(json),
-  pgrag.subgraph(text, integer, integer),
-  pgrag.label_matches(text, integer),
-  pgrag.graph_labels(text, integer),
-  pgrag.graph_rows_citing(text[]),
-  pgrag.graph_vector_arm(text, vector, integer, integer),
-  pgrag.search_entities(vector, integer, double precision),
-  pgrag.search_relations(vector, integer, double precision)
-to pgrag_api;
-
--- The probes run as pgrag_search (see above); CREATE on the schema only for the transfer.
-grant create on schema pgrag to pgrag_search;
-alter function pgrag.label_matches(text, integer) owner to pgrag_search;
-alter function pgrag.graph_rows_citing(text[]) owner to pgrag_search;
-alter function pgrag.graph_vector_arm(text, vector, integer, integer) owner to pgrag_search;
-revoke create on schema pgrag from pgrag_search;
+comment on function pgrag.search_relations(vector, integer, double precision) is
+  'The relations nearest to an embedding with at least min_similarity, best first.';
+grant execute on function pgrag.search_relations(vector, integer, double precision) to pgrag_api;

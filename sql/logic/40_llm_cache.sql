@@ -1,27 +1,12 @@
--- LightRAG's llm_response_cache: LLM answers keyed per tenant, so one tenant's prompts can never
--- answer another's.
-create table pgrag.llm_cache (
-  tenant_id uuid not null references pgrag.tenants (id) on delete cascade,
-  key text not null check (length(key) between 1 and 255),
-  cache_type text not null check (length(cache_type) between 1 and 255),
-  prompt text not null,
-  response text not null,
-  chunk_id text,
-  params jsonb not null default '{}',
-  hits bigint not null default 0,
-  created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  primary key (tenant_id, key)
-);
-comment on table pgrag.llm_cache is 'Cached LLM responses, one row per (tenant, key).';
-comment on column pgrag.llm_cache.hits is 'Reads served from this entry.';
-create index llm_cache_type_idx on pgrag.llm_cache (tenant_id, cache_type);
+-- LightRAG's llm_response_cache: entries keyed per tenant, read and written through these
+-- functions under the tenant policy.
+
 -- No updated_at trigger: counting a hit is not an update of the entry.
 
 select pgrag.isolate_by_tenant('pgrag.llm_cache');
 
 -- Contract: a cache entry as the API shows it.
-create function pgrag.cache_entry_json(e pgrag.llm_cache)
+create or replace function pgrag.cache_entry_json(e pgrag.llm_cache)
 returns jsonb
 language sql
 immutable
@@ -39,9 +24,10 @@ as $$
 $$;
 comment on function pgrag.cache_entry_json(pgrag.llm_cache) is
   'A cache entry as the API returns it.';
+grant execute on function pgrag.cache_entry_json(pgrag.llm_cache) to pgrag_api;
 
 -- Contract: stores or replaces the entry under `entry_key`; hits are kept on replace.
-create function pgrag.put_cache_entry(
+create or replace function pgrag.put_cache_entry(
   entry_key text, entry_type text, entry_prompt text, entry_response text,
   entry_chunk_id text, entry_params jsonb)
 returns jsonb
@@ -61,9 +47,10 @@ as $$
 $$;
 comment on function pgrag.put_cache_entry(text, text, text, text, text, jsonb) is
   'Upserts one cache entry of the current tenant.';
+grant execute on function pgrag.put_cache_entry(text, text, text, text, text, jsonb) to pgrag_api;
 
 -- Contract: the entry under `entry_key`, counting the hit; null when there is none.
-create function pgrag.read_cache_entry(entry_key text)
+create or replace function pgrag.read_cache_entry(entry_key text)
 returns jsonb
 language sql
 as $$
@@ -74,10 +61,11 @@ as $$
 $$;
 comment on function pgrag.read_cache_entry(text) is
   'Reads one cache entry of the current tenant and counts the hit.';
+grant execute on function pgrag.read_cache_entry(text) to pgrag_api;
 
 -- Contract: deletes the entries whose key is in `keys` (a JSON array, or null for any key) and
 -- whose type is `entry_type` (or any type when null). Returns rows deleted.
-create function pgrag.delete_cache_entries(keys json, entry_type text)
+create or replace function pgrag.delete_cache_entries(keys json, entry_type text)
 returns integer
 language sql
 as $$
@@ -92,10 +80,4 @@ as $$
 $$;
 comment on function pgrag.delete_cache_entries(json, text) is
   'Deletes cache entries of the current tenant by keys and/or type; returns rows deleted.';
-
-grant execute on function
-  pgrag.cache_entry_json(pgrag.llm_cache),
-  pgrag.put_cache_entry(text, text, text, text, text, jsonb),
-  pgrag.read_cache_entry(text),
-  pgrag.delete_cache_entries(json, text)
-to pgrag_api;
+grant execute on function pgrag.delete_cache_entries(json, text) to pgrag_api;

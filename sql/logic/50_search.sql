@@ -1,6 +1,7 @@
 -- Retrieval over chunks: a keyword arm ranked by BM25, a semantic arm over the HNSW index (or an
 -- exact scan where that is both exact and cheaper), fused by reciprocal rank fusion. Security
--- invoker throughout, so row level security scopes every row to the caller's tenant.
+-- invoker throughout, so row level security scopes every row to the caller's tenant; only the
+-- candidate probes run as pgrag_search (see below).
 
 -- Contract: cosine_similarity(a, b) = 1 - cosine distance, in [-1, 1], and
 -- euclidean_distance(a, b), for vector and for halfvec (the type of embeddings above 2000
@@ -12,13 +13,13 @@ declare
 begin
   foreach vector_type in array array['vector', 'halfvec'] loop
     execute format($sql$
-      create function pgrag.cosine_similarity(a %1$s, b %1$s)
+      create or replace function pgrag.cosine_similarity(a %1$s, b %1$s)
       returns double precision
       language sql immutable strict parallel safe
       as 'select 1 - (a <=> b)';
       comment on function pgrag.cosine_similarity(%1$s, %1$s) is
         'Cosine similarity: 1 - (a <=> b). Order by <=> itself to use an index.';
-      create function pgrag.euclidean_distance(a %1$s, b %1$s)
+      create or replace function pgrag.euclidean_distance(a %1$s, b %1$s)
       returns double precision
       language sql immutable strict parallel safe
       as 'select a <-> b';
@@ -29,28 +30,10 @@ begin
   end loop;
 end
 $$;
-
--- Metadata filters are jsonb containment; this index lets a selective filter find its rows
--- without reading the tenant's other chunks.
-create index chunks_metadata_idx on pgrag.chunks using gin (metadata jsonb_path_ops);
-
--- BM25 needs, per tenant, the number of chunks and their average length. Counting them at query
--- time reads every chunk of the tenant, so statement triggers keep the sums instead: one row per
--- tenant, updated once per writing statement (not per row). A chunk's length is the number of
--- distinct lexemes of its content_tsv, which length(tsvector) answers without unpacking it.
-create table pgrag.keyword_statistics (
-  tenant_id uuid primary key references pgrag.tenants (id) on delete cascade,
-  -- No check (chunks >= 0): an upsert checks the row it proposes, which for a delete is the
-  -- negative delta itself.
-  chunks bigint not null default 0,
-  lexemes bigint not null default 0
-);
-comment on table pgrag.keyword_statistics is
-  'Per tenant: chunk count and summed lexeme count, for BM25''s average document length.';
 select pgrag.isolate_by_tenant('pgrag.keyword_statistics');
 
 -- Internal: adds the rows of `delta` (tenant_id, chunks, lexemes) to the statistics.
-create function pgrag.add_keyword_statistics(delta json)
+create or replace function pgrag.add_keyword_statistics(delta json)
 returns void
 language sql
 as $$
@@ -61,11 +44,14 @@ as $$
   on conflict (tenant_id) do update
     set chunks = s.chunks + excluded.chunks, lexemes = s.lexemes + excluded.lexemes
 $$;
+comment on function pgrag.add_keyword_statistics(json) is
+  'Internal: adds per-tenant chunk and lexeme deltas to keyword_statistics.';
+grant execute on function pgrag.add_keyword_statistics(json) to pgrag_api;
 
 -- Trigger: applies the statement's inserted (new_rows) and removed (old_rows) chunks to the
 -- statistics. Transition tables exist only for the events a trigger is declared with, so each
 -- event has its own trigger and the branches below read only the tables that exist.
-create function pgrag.count_keyword_statistics()
+create or replace function pgrag.count_keyword_statistics()
 returns trigger
 language plpgsql
 as $$
@@ -96,45 +82,27 @@ end
 $$;
 comment on function pgrag.count_keyword_statistics() is
   'Trigger: keeps pgrag.keyword_statistics in step with the chunks a statement wrote.';
+grant execute on function pgrag.count_keyword_statistics() to pgrag_api;
 
-create trigger chunks_keyword_statistics_insert after insert on pgrag.chunks
+create or replace trigger chunks_keyword_statistics_insert after insert on pgrag.chunks
   referencing new table as new_rows
   for each statement execute function pgrag.count_keyword_statistics();
-create trigger chunks_keyword_statistics_update after update on pgrag.chunks
+create or replace trigger chunks_keyword_statistics_update after update on pgrag.chunks
   referencing old table as old_rows new table as new_rows
   for each statement execute function pgrag.count_keyword_statistics();
-create trigger chunks_keyword_statistics_delete after delete on pgrag.chunks
+create or replace trigger chunks_keyword_statistics_delete after delete on pgrag.chunks
   referencing old table as old_rows
   for each statement execute function pgrag.count_keyword_statistics();
-
--- Chunks written before this migration.
-insert into pgrag.keyword_statistics (tenant_id, chunks, lexemes)
-select tenant_id, count(*), sum(length(content_tsv)) from pgrag.chunks group by tenant_id;
-
--- Row level security and the GIN indexes do not mix: under a policy, PostgreSQL may use an index
--- only for operators marked leakproof, and neither @@ (full text) nor @> (jsonb containment) is,
--- so as pgrag_api every keyword probe would read all of the tenant's chunks. The candidate
--- probes (keyword_arm, vector_arm) therefore run as pgrag_search, a role that cannot log in and
--- whose policies let it read every tenant's chunks, and they pin the tenant themselves from the
--- transaction's context (the same setting the policies read). They return only ids and scores;
--- hybrid_search, a security invoker, then reads the rows themselves under the tenant policy.
-do $$
-begin
-  if not exists (select from pg_roles where rolname = 'pgrag_search') then
-    create role pgrag_search nologin nobypassrls noinherit;
-  end if;
-end
-$$;
-comment on role pgrag_search is
-  'pgrag: owns the search probes, which read every tenant''s chunks and filter by tenant themselves.';
-grant pgrag_search to current_user;
 grant usage on schema pgrag to pgrag_search;
 grant select on pgrag.chunks, pgrag.documents, pgrag.keyword_statistics, pgrag.settings
   to pgrag_search;
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.chunks;
 create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.chunks
   for select to pgrag_search using (true);
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.documents;
 create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.documents
   for select to pgrag_search using (true);
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.keyword_statistics;
 create policy "Search probes read every tenant and pin the tenant themselves"
   on pgrag.keyword_statistics for select to pgrag_search using (true);
 
@@ -142,7 +110,7 @@ create policy "Search probes read every tenant and pin the tenant themselves"
 -- parameters $3 (metadata, jsonb), $4 (document ids, text[]) and $5 (source, text); 'true' when
 -- the filter is empty. Only the clauses present are emitted, so the planner sees each predicate
 -- plainly and can use its index (metadata containment → chunks_metadata_idx).
-create function pgrag.search_filter_condition(filter jsonb)
+create or replace function pgrag.search_filter_condition(filter jsonb)
 returns text
 language plpgsql
 immutable
@@ -188,31 +156,43 @@ begin
   return coalesce(nullif(array_to_string(clauses, ' and '), ''), 'true');
 end
 $$;
+comment on function pgrag.search_filter_condition(jsonb) is
+  'Internal: the SQL condition on chunks for a search filter (metadata, document ids, source).';
+grant execute on function pgrag.search_filter_condition(jsonb) to pgrag_api;
+grant execute on function pgrag.search_filter_condition(jsonb) to pgrag_search;
 
 -- Internal: the tsquery matching exactly `lexeme`, taken verbatim: tsquery input quotes with ''
 -- and escapes with \. A plain expression, so a query comparing with it can still use the index.
-create function pgrag.lexeme_query(lexeme text)
+create or replace function pgrag.lexeme_query(lexeme text)
 returns tsquery
 language sql
 immutable strict parallel safe
 as $$
   select ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''')::tsquery
 $$;
+comment on function pgrag.lexeme_query(text) is
+  'Internal: the tsquery matching exactly one lexeme, taken verbatim.';
+grant execute on function pgrag.lexeme_query(text) to pgrag_api;
+grant execute on function pgrag.lexeme_query(text) to pgrag_search;
 
 -- Internal: the tsquery matching any of `lexemes`.
-create function pgrag.any_lexeme(lexemes text[])
+create or replace function pgrag.any_lexeme(lexemes text[])
 returns tsquery
 language sql
 immutable strict parallel safe
 as $$
   select string_agg(pgrag.lexeme_query(l)::text, ' | ')::tsquery from unnest(lexemes) l
 $$;
+comment on function pgrag.any_lexeme(text[]) is
+  'Internal: the tsquery matching any of the lexemes.';
+grant execute on function pgrag.any_lexeme(text[]) to pgrag_api;
+grant execute on function pgrag.any_lexeme(text[]) to pgrag_search;
 
 -- Internal: document frequencies of `lexemes` in the caller's tenant, aligned with them. Each is
 -- a GIN lookup whose matches need no recheck, so the count visits heap rows without unpacking
 -- their tsvectors. A sequential scan would evaluate @@ on every chunk instead; the planner
 -- prefers it for common lexemes, hence enable_seqscan = off for this function alone.
-create function pgrag.lexeme_frequencies(lexemes text[])
+create or replace function pgrag.lexeme_frequencies(lexemes text[])
 returns bigint[]
 language plpgsql
 stable
@@ -233,6 +213,10 @@ begin
   return frequencies;
 end
 $$;
+comment on function pgrag.lexeme_frequencies(text[]) is
+  'Internal: document frequencies of the lexemes in the current tenant, aligned with them.';
+grant execute on function pgrag.lexeme_frequencies(text[]) to pgrag_api;
+grant execute on function pgrag.lexeme_frequencies(text[]) to pgrag_search;
 
 -- Internal: the BM25 keyword arm (k1 = 1.2, b = 0.75), the `pool` best chunks as parallel arrays.
 -- Exact, without scoring every chunk that holds a common query word: lexemes are taken rarest
@@ -243,7 +227,7 @@ $$;
 -- filter narrows the results without changing the weight of a term. Term frequencies come from
 -- content_tsv's positions, narrowed to the query's lexemes in C (setweight + ts_filter), and a
 -- chunk's length is its number of distinct lexemes, which length(tsvector) answers directly.
-create function pgrag.keyword_arm(
+create or replace function pgrag.keyword_arm(
   query_text text, filter jsonb, pool integer,
   out chunk_ids text[], out scores double precision[])
 language plpgsql
@@ -336,6 +320,10 @@ begin
   end loop;
 end
 $$;
+comment on function pgrag.keyword_arm(text, jsonb, integer) is
+  'Internal probe: the BM25 keyword arm, the pool best chunks of the current tenant as ids and scores.';
+select pgrag.set_function_owner('pgrag.keyword_arm(text, jsonb, integer)', 'pgrag_search');
+grant execute on function pgrag.keyword_arm(text, jsonb, integer) to pgrag_api;
 
 -- Internal: the semantic arm, the `pool` nearest chunks as parallel arrays (ids, distances).
 -- When at most `exact_limit` embedded chunks pass the filter, it ranks them all exactly: 100%
@@ -343,7 +331,7 @@ $$;
 -- index with pgvector's iterative scan, which keeps going until enough rows pass the tenant and
 -- filter predicates (a plain HNSW scan stops after ef_search candidates, most of them other
 -- tenants'), and falls back to the exact scan in the rare case the walk ends short.
-create function pgrag.vector_arm(
+create or replace function pgrag.vector_arm(
   query_embedding vector, filter jsonb, pool integer, ef_search integer,
   out chunk_ids text[], out distances double precision[])
 language plpgsql
@@ -410,6 +398,10 @@ begin
     using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
 end
 $$;
+comment on function pgrag.vector_arm(vector, jsonb, integer, integer) is
+  'Internal probe: the semantic arm, the pool nearest chunks of the current tenant as ids and distances.';
+select pgrag.set_function_owner('pgrag.vector_arm(vector, jsonb, integer, integer)', 'pgrag_search');
+grant execute on function pgrag.vector_arm(vector, jsonb, integer, integer) to pgrag_api;
 
 -- Contract: hybrid, vector or keyword search over the caller's chunks.
 --   mode: 'hybrid' | 'vector' | 'keyword'; null picks hybrid when both a query text and an
@@ -423,7 +415,7 @@ $$;
 --   drops every row below it (rows without an embedding included).
 -- Returns at most match_count rows, best first. Fewer rows than match_count means fewer exist:
 -- each arm returns its whole pool when that many rows pass the filter.
-create function pgrag.hybrid_search(
+create or replace function pgrag.hybrid_search(
   query_text text,
   query_embedding vector,
   match_count integer default 10,
@@ -522,17 +514,11 @@ $$;
 comment on function pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision,
   double precision, integer, double precision, integer) is
   'Hybrid (BM25 + HNSW, reciprocal rank fusion), vector or keyword search over the caller''s chunks.';
-
-grant execute on function pgrag.search_filter_condition(jsonb), pgrag.add_keyword_statistics(json),
-  pgrag.lexeme_frequencies(text[]), pgrag.any_lexeme(text[]), pgrag.lexeme_query(text),
-  pgrag.count_keyword_statistics(), pgrag.keyword_arm(text, jsonb, integer),
-  pgrag.vector_arm(vector, jsonb, integer, integer),
-  pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision, double precision,
-    integer, double precision, integer) to pgrag_api;
+grant execute on function pgrag.hybrid_search(text, vector, integer, jsonb, text, double precision, double precision, integer, double precision, integer) to pgrag_api;
 
 -- Contract: the search as the API answers it, a JSON array of result objects in rank order, each
 -- with its embedding as a JSON array when include_embedding is true.
-create function pgrag.search_json(
+create or replace function pgrag.search_json(
   query_text text, query_embedding vector, match_count integer, filter jsonb, mode text,
   full_text_weight double precision, semantic_weight double precision, rrf_k integer,
   min_similarity double precision, ef_search integer, include_embedding boolean)
@@ -557,14 +543,4 @@ $$;
 comment on function pgrag.search_json(text, vector, integer, jsonb, text, double precision,
   double precision, integer, double precision, integer, boolean) is
   'hybrid_search shaped as the API''s JSON results.';
-grant execute on function pgrag.search_json(text, vector, integer, jsonb, text, double precision,
-  double precision, integer, double precision, integer, boolean) to pgrag_api;
-
--- The probes run as pgrag_search (see above). A new owner needs CREATE on the schema for the
--- moment of the transfer only.
-grant execute on function pgrag.search_filter_condition(jsonb), pgrag.lexeme_frequencies(text[]),
-  pgrag.any_lexeme(text[]), pgrag.lexeme_query(text), pgrag.current_tenant_id() to pgrag_search;
-grant create on schema pgrag to pgrag_search;
-alter function pgrag.keyword_arm(text, jsonb, integer) owner to pgrag_search;
-alter function pgrag.vector_arm(vector, jsonb, integer, integer) owner to pgrag_search;
-revoke create on schema pgrag from pgrag_search;
+grant execute on function pgrag.search_json(text, vector, integer, jsonb, text, double precision, double precision, integer, double precision, integer, boolean) to pgrag_api;

@@ -1,0 +1,41 @@
+-- The tenant registry and its API keys: administrators manage both; a tenant reads its own row;
+-- API keys are read only by pgrag.authenticate_api_key, which runs as the admin role.
+
+create or replace trigger tenants_touch_updated_at before update on pgrag.tenants
+  for each row execute function pgrag.touch_updated_at();
+
+alter table pgrag.tenants enable row level security;
+alter table pgrag.tenants force row level security;
+drop policy if exists "A tenant reads its own tenant row" on pgrag.tenants;
+create policy "A tenant reads its own tenant row" on pgrag.tenants
+  for select to pgrag_api
+  using (id = (select pgrag.current_tenant_id()));
+drop policy if exists "Administrators manage tenants" on pgrag.tenants;
+create policy "Administrators manage tenants" on pgrag.tenants
+  for all to pgrag_admin
+  using (true) with check (true);
+grant select on pgrag.tenants to pgrag_api;
+grant select, insert, update on pgrag.tenants to pgrag_admin;
+
+alter table pgrag.api_keys enable row level security;
+alter table pgrag.api_keys force row level security;
+drop policy if exists "Administrators manage API keys" on pgrag.api_keys;
+create policy "Administrators manage API keys" on pgrag.api_keys
+  for all to pgrag_admin
+  using (true) with check (true);
+grant select, insert, update on pgrag.api_keys to pgrag_admin;
+
+-- api_keys has no grants to the API role; this restrictive policy keeps it to its own tenant
+-- should one ever be added.
+drop policy if exists "Rows are visible only to their own tenant" on pgrag.api_keys;
+create policy "Rows are visible only to their own tenant" on pgrag.api_keys as restrictive
+  for all to pgrag_api
+  using (tenant_id = (select pgrag.current_tenant_id()))
+  with check (tenant_id = (select pgrag.current_tenant_id()));
+
+-- The statistics read every tenant's row, and the ledger partitions that maintenance creates
+-- carry a foreign key to tenants.
+grant select, references on pgrag.tenants to pgrag_maintenance;
+drop policy if exists "Maintenance reads every tenant" on pgrag.tenants;
+create policy "Maintenance reads every tenant" on pgrag.tenants
+  for select to pgrag_maintenance using (true);
