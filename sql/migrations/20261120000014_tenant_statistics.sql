@@ -37,10 +37,19 @@ alter materialized view pgrag.tenant_statistics owner to pgrag_maintenance;
 -- keep things fresh instead (see docs/operations.md). The jobs are scheduled by
 -- sql/logic/80_statistics.sql.
 do $$
+declare
+  cron_database text;
 begin
+  -- Only superusers may read cron.database_name. A platform that does not make the migrating
+  -- role one (Supabase) enables pg_cron from its dashboard instead.
+  begin
+    cron_database := current_setting('cron.database_name', true);
+  exception when insufficient_privilege then
+    cron_database := null;
+  end;
   if not exists (select from pg_extension where extname = 'pg_cron')
      and exists (select from pg_available_extensions where name = 'pg_cron')
-     and current_setting('cron.database_name', true) = current_database() then
+     and cron_database = current_database() then
     begin
       create extension pg_cron;
     exception when others then

@@ -9,6 +9,7 @@ import {
   type SchemaFile,
 } from "../../shared/db/migrations.ts";
 import { freshDatabase } from "../support/fresh-database.ts";
+import { schemaSnapshot } from "../support/schema-snapshot.ts";
 
 const appliedVersions = (db: Database) =>
   db.transaction((tx) =>
@@ -155,6 +156,18 @@ describe("migrate()", () => {
       versions: [],
       logic: [],
     });
+  });
+
+  it("can apply every logic file again without changing the catalog", async () => {
+    const fresh = await freshDatabase("pgrag_migrate");
+    cleanup = fresh.done;
+    const schema = await loadProjectSchema();
+    await migrate(fresh.first, schema, { embeddingDim: 8 });
+    const before = await fresh.first.transaction(schemaSnapshot);
+    await fresh.first.transaction((tx) => tx.exec("update pgrag.schema_logic set checksum = ''"));
+    const again = await migrate(fresh.first, schema, { embeddingDim: 8 });
+    expect(again.logic).toEqual(schema.logic.map((file) => file.name));
+    expect(await fresh.first.transaction(schemaSnapshot)).toEqual(before);
   });
 
   it("creates halfvec embeddings above 2000 dimensions and refuses a later mismatch", async () => {
