@@ -103,7 +103,7 @@ configure_cron_workers() {
 cron.use_background_workers = on
 max_worker_processes = 16
 CONF_EOF
-  if is_running; then chroot "$PG_ROOT" pg_ctlcluster 17 main restart; fi
+  if is_running; then chroot "$PG_ROOT" pg_ctlcluster 17 main restart 9>&-; fi
 }
 
 is_running() {
@@ -114,7 +114,7 @@ start_server() {
   mountpoint -q "$PG_ROOT/proc" || mount -t proc proc "$PG_ROOT/proc"
   if is_running; then return; fi
   rm -f "$PID_FILE"
-  chroot "$PG_ROOT" pg_ctlcluster 17 main start
+  chroot "$PG_ROOT" pg_ctlcluster 17 main start 9>&-
 }
 
 psql_root() {
@@ -134,7 +134,7 @@ create_database() {
 
 start_websockify() {
   if ! (echo >"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null; then
-    websockify -D "127.0.0.1:$WS_PORT" "127.0.0.1:$PG_PORT" >/dev/null 2>&1
+    websockify -D "127.0.0.1:$WS_PORT" "127.0.0.1:$PG_PORT" >/dev/null 2>&1 9>&-
   fi
 }
 
@@ -161,14 +161,18 @@ pidfile = $BOUNCER_DIR/pgbouncer.pid
 INI_EOF
   echo "\"postgres\" \"$PG_PASSWORD\"" >"$BOUNCER_DIR/users.txt"
   chown -R postgres "$BOUNCER_DIR"
-  pgbouncer -d -u postgres "$BOUNCER_DIR/pgbouncer.ini"
+  pgbouncer -d -u postgres "$BOUNCER_DIR/pgbouncer.ini" 9>&-
 }
 
 # One provisioning at a time: a second run waits for the first (which may be building the root)
 # and then finds everything in place.
 mkdir -p "$(dirname "$PG_ROOT")"
+# The servers started below must not inherit the lock's descriptor (9>&-), or they would hold it.
 exec 9>"$PG_ROOT.lock"
-flock 9
+if ! flock -w 600 9; then
+  log "another db-up has held $PG_ROOT.lock for 10 minutes; giving up"
+  exit 1
+fi
 
 need_host_packages
 bootstrap_root
