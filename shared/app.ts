@@ -9,7 +9,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
-import { jsonBody } from "./http/json-body.ts";
+import { jsonBodyParser } from "./http/json-body-parser.ts";
 import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
@@ -110,7 +110,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
       );
     },
   }));
-  app.use(jsonBody());
+  app.use(jsonBodyParser());
   app.route(BASE_PATH, api);
   app.notFound(() => {
     throw new Problem("not_found", "no such route");

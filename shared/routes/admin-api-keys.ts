@@ -4,7 +4,7 @@ import { issueApiKey } from "../auth/api-keys.ts";
 import { Problem } from "../http/problem.ts";
 import { validationHook } from "../http/validation.ts";
 import { ADMIN_ROUTE, IdParam } from "./admin-tenants.ts";
-import { jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 const ROLES = ["reader", "writer", "admin"] as const;
 
@@ -49,8 +49,8 @@ export function adminApiKeyRoutes() {
       path: "/admin/tenants/{id}/api-keys",
       ...ADMIN_ROUTE,
       summary: "Issue an API key for a tenant (the key is shown once)",
-      request: { params: IdParam, body: jsonBody(NewApiKey) },
-      responses: { 201: jsonContent(IssuedKey, "The key"), ...TENANT_ERRORS, ...NOT_FOUND },
+      request: { params: IdParam, body: jsonRequestBody(NewApiKey) },
+      responses: { 201: jsonResponse(IssuedKey, "The key"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -78,7 +78,7 @@ export function adminApiKeyRoutes() {
       ...ADMIN_ROUTE,
       summary: "A tenant's API keys, revoked ones included, oldest first",
       request: { params: IdParam },
-      responses: { 200: jsonContent(ApiKeyList, "The keys"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(ApiKeyList, "The keys"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env.ts";
 import { runMaintenance } from "../maintenance.ts";
 import { validationHook } from "../http/validation.ts";
 import { ADMIN_ROUTE } from "./admin-tenants.ts";
-import { jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 const Refreshed = z.object({
   refreshed_at: z.string(),
@@ -25,7 +25,7 @@ export function adminMaintenanceRoutes() {
       path: "/admin/refresh-statistics",
       ...ADMIN_ROUTE,
       summary: "Refresh tenant_statistics now (and create the coming months' partitions)",
-      responses: { 200: jsonContent(Refreshed, "Refreshed"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(Refreshed, "Refreshed"), ...TENANT_ERRORS },
     }),
     async (c) => c.json(await runMaintenance(c.var.db, { role: "admin" }), 200),
   );

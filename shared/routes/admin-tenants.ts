@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env.ts";
 import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { Problem } from "../http/problem.ts";
 import { validationHook } from "../http/validation.ts";
-import { jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
 
 /** What every admin route declares in the OpenAPI document. */
 export const ADMIN_ROUTE = { tags: ["admin"], security: [{ AdminKey: [] }] };
@@ -129,11 +129,11 @@ export function adminTenantRoutes() {
       path: "/admin/tenants",
       ...ADMIN_ROUTE,
       summary: "Create a tenant",
-      request: { body: jsonBody(NewTenant) },
+      request: { body: jsonRequestBody(NewTenant) },
       responses: {
-        201: jsonContent(Tenant, "The tenant"),
+        201: jsonResponse(Tenant, "The tenant"),
         ...TENANT_ERRORS,
-        409: jsonContent(z.object({}), "The slug is taken"),
+        409: jsonResponse(z.object({}), "The slug is taken"),
       },
     }),
     async (c) => {
@@ -162,7 +162,7 @@ export function adminTenantRoutes() {
       ...ADMIN_ROUTE,
       summary: "List tenants, oldest first, keyset-paginated",
       request: { query: TenantListQuery },
-      responses: { 200: jsonContent(TenantPage, "One page"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(TenantPage, "One page"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -195,7 +195,7 @@ export function adminTenantRoutes() {
       ...ADMIN_ROUTE,
       summary: "One tenant",
       request: { params: IdParam },
-      responses: { 200: jsonContent(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -216,8 +216,8 @@ export function adminTenantRoutes() {
       summary: "Change a tenant's name, settings, status or limits",
       description: "Only the fields sent change. A suspended tenant's API keys are refused " +
         "(403 tenant_suspended) from the next request on. The slug cannot be changed.",
-      request: { params: IdParam, body: jsonBody(TenantPatch) },
-      responses: { 200: jsonContent(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
+      request: { params: IdParam, body: jsonRequestBody(TenantPatch) },
+      responses: { 200: jsonResponse(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -6,7 +6,7 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { governanceSchemas } from "../schemas/governance.ts";
-import { API_KEY_SECURITY, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Cursors name the order they were made for; the audit log has one.
@@ -25,7 +25,7 @@ export function auditRoutes(config: Config) {
       security: API_KEY_SECURITY,
       summary: "The audit log: one row per write and per search (admin)",
       request: { query: s.AuditQuery },
-      responses: { 200: jsonContent(s.AuditPage, "One page, newest first"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.AuditPage, "One page, newest first"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const query = c.req.valid("query");

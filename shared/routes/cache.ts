@@ -5,7 +5,13 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { cacheSchemas } from "../schemas/cache.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import {
+  API_KEY_SECURITY,
+  jsonRequestBody,
+  jsonResponse,
+  NOT_FOUND,
+  TENANT_ERRORS,
+} from "./openapi.ts";
 
 const tags = ["cache"];
 const security = API_KEY_SECURITY;
@@ -23,8 +29,8 @@ export function cacheRoutes(config: Config) {
       tags,
       security,
       summary: "Store or replace a cached response",
-      request: { params: s.KeyParam, body: jsonBody(s.PutEntry) },
-      responses: { 200: jsonContent(s.Entry, "The stored entry"), ...TENANT_ERRORS },
+      request: { params: s.KeyParam, body: jsonRequestBody(s.PutEntry) },
+      responses: { 200: jsonResponse(s.Entry, "The stored entry"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
@@ -54,7 +60,7 @@ export function cacheRoutes(config: Config) {
       security,
       summary: "Read a cached response (counts a hit)",
       request: { params: s.KeyParam },
-      responses: { 200: jsonContent(s.Entry, "The entry"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Entry, "The entry"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
@@ -76,9 +82,9 @@ export function cacheRoutes(config: Config) {
       tags,
       security,
       summary: "Delete cached responses by keys and/or cache_type",
-      request: { body: jsonBody(s.Delete) },
+      request: { body: jsonRequestBody(s.Delete) },
       responses: {
-        200: jsonContent(z.object({ deleted: z.number().int() }), "How many were deleted"),
+        200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"),
         ...TENANT_ERRORS,
       },
     }),

@@ -5,9 +5,19 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
-import { chunkBatch, embeddingParameters, embeddingsApart } from "../storage/batches.ts";
+import {
+  chunkBatch,
+  embeddingParameters,
+  embeddingsApart,
+} from "../batches/documents-and-chunks.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import {
+  API_KEY_SECURITY,
+  jsonRequestBody,
+  jsonResponse,
+  NOT_FOUND,
+  TENANT_ERRORS,
+} from "./openapi.ts";
 
 const tags = ["chunks"];
 const security = API_KEY_SECURITY;
@@ -27,9 +37,9 @@ export function chunkRoutes(config: Config) {
       summary: "Upsert chunks of existing documents",
       description: "One statement for the batch, all or nothing. A chunk that keeps its content " +
         "keeps its embedding when none is sent; one whose content changed loses it.",
-      request: { body: jsonBody(s.UpsertChunks) },
+      request: { body: jsonRequestBody(s.UpsertChunks) },
       responses: {
-        200: jsonContent(z.object({ upserted: z.number().int() }), "Rows written"),
+        200: jsonResponse(z.object({ upserted: z.number().int() }), "Rows written"),
         ...TENANT_ERRORS,
         ...NOT_FOUND,
       },
@@ -54,7 +64,7 @@ export function chunkRoutes(config: Config) {
       security,
       summary: "One chunk (with its embedding when `include=embedding`)",
       request: { params: s.IdParam, query: s.IncludeQuery },
-      responses: { 200: jsonContent(s.Chunk, "The chunk"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Chunk, "The chunk"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -77,9 +87,9 @@ export function chunkRoutes(config: Config) {
       tags,
       security,
       summary: "Chunks by id, aligned with the request (null where missing)",
-      request: { body: jsonBody(s.GetChunks) },
+      request: { body: jsonRequestBody(s.GetChunks) },
       responses: {
-        200: jsonContent(z.object({ items: z.array(s.Chunk.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(s.Chunk.nullable()) }), "Aligned items"),
         ...TENANT_ERRORS,
       },
     }),
@@ -102,9 +112,12 @@ export function chunkRoutes(config: Config) {
       tags,
       security,
       summary: "Attach embeddings to existing chunks",
-      request: { body: jsonBody(s.SetEmbeddings) },
+      request: { body: jsonRequestBody(s.SetEmbeddings) },
       responses: {
-        200: jsonContent(z.object({ updated: z.number().int() }), "Chunks whose embedding changed"),
+        200: jsonResponse(
+          z.object({ updated: z.number().int() }),
+          "Chunks whose embedding changed",
+        ),
         ...TENANT_ERRORS,
         ...NOT_FOUND,
       },

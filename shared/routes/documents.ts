@@ -6,10 +6,16 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction, tenantScope } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
-import { documentBatch, embeddingsApart } from "../storage/batches.ts";
+import { documentBatch, embeddingsApart } from "../batches/documents-and-chunks.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import {
+  API_KEY_SECURITY,
+  jsonRequestBody,
+  jsonResponse,
+  NOT_FOUND,
+  TENANT_ERRORS,
+} from "./openapi.ts";
 
 const tags = ["documents"];
 const security = API_KEY_SECURITY;
@@ -29,8 +35,8 @@ export function documentRoutes(config: Config) {
       description: "Upserts by id (derived from the content when omitted). Documents sent " +
         "without chunks are chunked by cl100k tokens. A document ends up with exactly the chunks " +
         "of this request. All or nothing, one statement per table.",
-      request: { body: jsonBody(s.UpsertDocuments) },
-      responses: { 200: jsonContent(s.UpsertOutcome, "Per-document outcome"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.UpsertDocuments) },
+      responses: { 200: jsonResponse(s.UpsertOutcome, "Per-document outcome"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -58,7 +64,7 @@ export function documentRoutes(config: Config) {
       tags,
       security,
       summary: "Documents per processing status",
-      responses: { 200: jsonContent(s.StatusCounts, "Counts"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.StatusCounts, "Counts"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const counts = await callTenantFunction<z.infer<typeof s.StatusCounts>>(
@@ -79,7 +85,7 @@ export function documentRoutes(config: Config) {
       summary: "List documents (without content), keyset-paginated",
       request: { query: s.ListQuery },
       responses: {
-        200: jsonContent(
+        200: jsonResponse(
           z.object({ items: z.array(s.DocumentSummary), next_cursor: z.string().nullable() }),
           "One page",
         ),
@@ -119,7 +125,7 @@ export function documentRoutes(config: Config) {
       security,
       summary: "One document with its content and status",
       request: { params: s.IdParam },
-      responses: { 200: jsonContent(s.Document, "The document"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Document, "The document"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -164,9 +170,9 @@ export function documentRoutes(config: Config) {
       tags,
       security,
       summary: "Documents by id, aligned with the request (null where missing)",
-      request: { body: jsonBody(s.Ids) },
+      request: { body: jsonRequestBody(s.Ids) },
       responses: {
-        200: jsonContent(z.object({ items: z.array(s.Document.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(s.Document.nullable()) }), "Aligned items"),
         ...TENANT_ERRORS,
       },
     }),
@@ -189,8 +195,8 @@ export function documentRoutes(config: Config) {
       tags,
       security,
       summary: "Set a document's processing status",
-      request: { params: s.IdParam, body: jsonBody(s.StatusUpdate) },
-      responses: { 200: jsonContent(s.Document, "The document"), ...TENANT_ERRORS, ...NOT_FOUND },
+      request: { params: s.IdParam, body: jsonRequestBody(s.StatusUpdate) },
+      responses: { 200: jsonResponse(s.Document, "The document"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

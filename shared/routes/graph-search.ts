@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonRequestBody, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 /** API §5: nearest entities and relations by embedding (LightRAG's entity/relation vectors). */
 export function graphSearchRoutes(config: Config) {
@@ -23,8 +23,8 @@ export function graphSearchRoutes(config: Config) {
         tags: ["search"],
         security: API_KEY_SECURITY,
         summary: `The ${kind} nearest to an embedding (cosine similarity)`,
-        request: { body: jsonBody(s.GraphSearch) },
-        responses: { 200: jsonContent(Results, "Results, best first"), ...TENANT_ERRORS },
+        request: { body: jsonRequestBody(s.GraphSearch) },
+        responses: { 200: jsonResponse(Results, "Results, best first"), ...TENANT_ERRORS },
       }),
       async (c) => {
         const { embedding, top_k, min_similarity } = c.req.valid("json");

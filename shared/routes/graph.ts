@@ -5,8 +5,14 @@ import { Problem } from "../http/problem.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
-import { entityParameters, relationParameters } from "../storage/graph-batches.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import { entityParameters, relationParameters } from "../batches/graph.ts";
+import {
+  API_KEY_SECURITY,
+  jsonRequestBody,
+  jsonResponse,
+  NOT_FOUND,
+  TENANT_ERRORS,
+} from "./openapi.ts";
 
 const tags = ["graph"];
 const security = API_KEY_SECURITY;
@@ -29,8 +35,8 @@ export function graphRoutes(config: Config) {
       description: "One statement for the batch. Merge: properties merged, source_chunk_ids " +
         "unioned, every other field replaced when given. A name repeated in the batch is " +
         "merged the same way, in order.",
-      request: { body: jsonBody(s.UpsertEntities) },
-      responses: { 200: jsonContent(Upserted, "Distinct entities written"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.UpsertEntities) },
+      responses: { 200: jsonResponse(Upserted, "Distinct entities written"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { rows, params } = entityParameters(c.req.valid("json").entities);
@@ -48,8 +54,8 @@ export function graphRoutes(config: Config) {
       summary: "Upsert relations (undirected), creating missing endpoints",
       description: "(a, b) and (b, a) are the same relation. Merged like entities; a missing " +
         "endpoint is created with the relation's source_chunk_ids and file_path.",
-      request: { body: jsonBody(s.UpsertRelations) },
-      responses: { 200: jsonContent(Upserted, "Distinct relations written"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.UpsertRelations) },
+      responses: { 200: jsonResponse(Upserted, "Distinct relations written"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { rows, params } = relationParameters(c.req.valid("json").relations);
@@ -66,7 +72,7 @@ export function graphRoutes(config: Config) {
       security,
       summary: "One entity, with its degree",
       request: { params: s.NameParam },
-      responses: { 200: jsonContent(s.Entity, "The entity"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Entity, "The entity"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { name } = c.req.valid("param");
@@ -88,9 +94,9 @@ export function graphRoutes(config: Config) {
       tags,
       security,
       summary: "Entities by name, aligned with the request (null where missing)",
-      request: { body: jsonBody(s.GetEntities) },
+      request: { body: jsonRequestBody(s.GetEntities) },
       responses: {
-        200: jsonContent(z.object({ items: z.array(s.Entity.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(s.Entity.nullable()) }), "Aligned items"),
         ...TENANT_ERRORS,
       },
     }),
@@ -115,7 +121,7 @@ export function graphRoutes(config: Config) {
       summary: "Every relation of an entity",
       request: { params: s.NameParam },
       responses: {
-        200: jsonContent(z.object({ items: z.array(s.Relation) }), "Its relations"),
+        200: jsonResponse(z.object({ items: z.array(s.Relation) }), "Its relations"),
         ...TENANT_ERRORS,
         ...NOT_FOUND,
       },
@@ -164,7 +170,7 @@ export function graphRoutes(config: Config) {
       security,
       summary: "The relation between two entities, in either order",
       request: { query: s.RelationQuery },
-      responses: { 200: jsonContent(s.Relation, "The relation"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Relation, "The relation"), ...TENANT_ERRORS, ...NOT_FOUND },
     }),
     async (c) => {
       const { source, target } = c.req.valid("query");
@@ -186,9 +192,9 @@ export function graphRoutes(config: Config) {
       tags,
       security,
       summary: "Delete relations by endpoint pairs, in either order",
-      request: { body: jsonBody(s.DeleteRelations) },
+      request: { body: jsonRequestBody(s.DeleteRelations) },
       responses: {
-        200: jsonContent(z.object({ deleted: z.number().int() }), "How many were deleted"),
+        200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"),
         ...TENANT_ERRORS,
       },
     }),
@@ -215,7 +221,7 @@ export function graphRoutes(config: Config) {
         "`max_nodes` keeps its best connected entities and sets `is_truncated`. `label=*` " +
         "returns the most connected entities. An unknown label gives an empty graph.",
       request: { query: s.SubgraphQuery },
-      responses: { 200: jsonContent(s.Subgraph, "The subgraph"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.Subgraph, "The subgraph"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { label, max_depth, max_nodes } = c.req.valid("query");
@@ -237,7 +243,7 @@ export function graphRoutes(config: Config) {
       security,
       summary: "Entity names: the most connected, or fuzzy matches of `q`",
       request: { query: s.LabelsQuery },
-      responses: { 200: jsonContent(s.Labels, "Names with their degrees"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.Labels, "Names with their degrees"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { q, limit } = c.req.valid("query");

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { AccessLevel } from "../db/database.ts";
 import { callTenantFunction } from "../http/tenant.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonRequestBody, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 /** What a route taking `{ ids }` answers: the ids not stored, or how many rows it deleted. */
 const ANSWERS = {
@@ -42,8 +42,8 @@ export function addIdListRoute(
       tags: options.tags,
       security: API_KEY_SECURITY,
       summary: options.summary,
-      request: { body: jsonBody(options.ids) },
-      responses: { 200: jsonContent(answer.schema, answer.description), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(options.ids) },
+      responses: { 200: jsonResponse(answer.schema, answer.description), ...TENANT_ERRORS },
     }),
     async (c) => {
       const { ids } = c.req.valid("json");

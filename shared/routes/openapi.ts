@@ -12,11 +12,13 @@ export const ProblemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).openapi("Problem");
 
-export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+/** A response whose body is JSON of `schema`. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }
 
-export function jsonBody<T extends z.ZodType>(schema: T) {
+/** A required JSON request body of `schema`, validated before the handler runs. */
+export function jsonRequestBody<T extends z.ZodType>(schema: T) {
   return { content: { "application/json": { schema } }, required: true };
 }
 

@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { searchSchemas } from "../schemas/search.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonRequestBody, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 /** API §5: hybrid, vector and keyword retrieval over the caller's chunks. */
 export function searchRoutes(config: Config) {
@@ -22,8 +22,8 @@ export function searchRoutes(config: Config) {
       summary: "Hybrid (BM25 + vector, reciprocal rank fusion), vector or keyword search",
       description: "Every filter is exact: a query returns `top_k` results whenever that many " +
         "chunks pass it, and says `exhausted: true` when fewer exist.",
-      request: { body: jsonBody(s.Search) },
-      responses: { 200: jsonContent(s.Results, "Results, best first"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.Search) },
+      responses: { 200: jsonResponse(s.Results, "Results, best first"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const search = c.req.valid("json");

@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { governanceSchemas } from "../schemas/governance.ts";
-import { API_KEY_SECURITY, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 /** API §8: the tenant's row of tenant_statistics, refreshed in the background. */
 export function statsRoutes(config: Config) {
@@ -20,7 +20,7 @@ export function statsRoutes(config: Config) {
       summary: "This tenant's statistics as of the last refresh",
       description: "Refreshed every few minutes by pg_cron, the embedded scheduler or " +
         "`POST /admin/refresh-statistics`; `refreshed_at` says when.",
-      responses: { 200: jsonContent(s.Statistics, "The tenant's row"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.Statistics, "The tenant's row"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const stats = await callTenantFunction<z.infer<typeof s.Statistics>>(

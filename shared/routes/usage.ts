@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { actorOf, callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { governanceSchemas } from "../schemas/governance.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { API_KEY_SECURITY, jsonRequestBody, jsonResponse, TENANT_ERRORS } from "./openapi.ts";
 
 const tags = ["usage"];
 
@@ -21,8 +21,8 @@ export function usageRoutes(config: Config) {
       security: API_KEY_SECURITY,
       summary: "Record one LLM call's tokens and cost",
       description: "Always records, even over budget; the answer says where the month stands.",
-      request: { body: jsonBody(s.Usage) },
-      responses: { 201: jsonContent(s.RecordedUsage, "Recorded"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.Usage) },
+      responses: { 201: jsonResponse(s.RecordedUsage, "Recorded"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const usage = c.req.valid("json");
@@ -44,7 +44,7 @@ export function usageRoutes(config: Config) {
       security: API_KEY_SECURITY,
       summary: "Spend in a time range, grouped by model, day or operation",
       request: { query: s.SummaryQuery },
-      responses: { 200: jsonContent(s.UsageSummary, "One row per group"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.UsageSummary, "One row per group"), ...TENANT_ERRORS },
     }),
     async (c) => {
       const query = c.req.valid("query");
