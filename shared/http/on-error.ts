@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env.ts";
 import { DatabaseError, DatabaseUnavailableError } from "../db/errors.ts";
 import { logError } from "../log.ts";
 import { Problem, problemBody, type ProblemCode } from "./problem.ts";
@@ -14,9 +15,12 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   415: "unsupported_media_type",
 };
 
-/** The error funnel: every error of every route leaves through here as problem details. */
-export function handleError(error: unknown, c: Context): Response {
-  const requestId = (c.get("requestId") as string | undefined) ?? "";
+/**
+ * The error funnel: every error of every route leaves through here as problem details. A request
+ * refused on an audited route gets its audit row here, where the problem is at hand.
+ */
+export async function handleError(error: unknown, c: Context): Promise<Response> {
+  const { requestId = "", audit } = c.var as Partial<AppEnv["Variables"]>;
   const problem = toProblem(error);
   if (problem.status >= 500) {
     logError("request_failed", {
@@ -28,6 +32,7 @@ export function handleError(error: unknown, c: Context): Response {
       message: error instanceof Error ? error.message : String(error),
     });
   }
+  await audit?.recordRefusal(problem);
   return problemResponse(c, problem, requestId);
 }
 
