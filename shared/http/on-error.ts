@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { DatabaseError, DatabaseUnavailableError } from "../db/errors.ts";
 import { logError } from "../log.ts";
 import { Problem, problemBody, type ProblemCode } from "./problem.ts";
-import { problemFromDatabaseError } from "./sqlstate.ts";
+import { isSchemaMissing, problemFromDatabaseError, SCHEMA_NOT_READY_DETAIL } from "./sqlstate.ts";
 
 const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   400: "validation_failed",
@@ -20,8 +20,8 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
  * refused on an audited route gets its audit row here, where the problem is at hand.
  */
 export async function handleError(error: unknown, c: Context): Promise<Response> {
-  const { requestId = "", audit } = c.var as Partial<AppEnv["Variables"]>;
-  const problem = toProblem(error);
+  const { requestId = "", audit, db } = c.var as Partial<AppEnv["Variables"]>;
+  const problem = await toProblem(error, async () => db ? (await db.ping()).migrated : true);
   if (problem.status >= 500) {
     logError("request_failed", {
       request_id: requestId,
@@ -48,7 +48,7 @@ function problemResponse(c: Context, problem: Problem, requestId: string): Respo
   );
 }
 
-function toProblem(error: unknown): Problem {
+async function toProblem(error: unknown, migrated: () => Promise<boolean>): Promise<Problem> {
   if (error instanceof Problem) return error;
   if (error instanceof DatabaseUnavailableError) {
     return new Problem("unavailable", "the database is not reachable; try again shortly", {
@@ -56,6 +56,9 @@ function toProblem(error: unknown): Problem {
     });
   }
   if (error instanceof DatabaseError) {
+    if (await isSchemaMissing(error, migrated)) {
+      return new Problem("schema_not_ready", SCHEMA_NOT_READY_DETAIL);
+    }
     return problemFromDatabaseError(error) ?? new Problem("internal", "an internal error occurred");
   }
   if (error instanceof HTTPException) {
