@@ -41,6 +41,12 @@ export type Scope =
   }
   | { readonly role: "admin" };
 
+/** A database that answered `ping`. */
+export interface PingResult {
+  /** False when pgrag's schema is not there: `deno task db:migrate` has not run against it. */
+  migrated: boolean;
+}
+
 export interface Database {
   readonly driver: DriverName;
   /**
@@ -51,7 +57,7 @@ export interface Database {
   run(scope: Scope, statements: readonly Statement[]): Promise<Row[][]>;
   /** An interactive transaction as the connecting role, for migrations and maintenance. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Resolves when the database answers a trivial query; rejects otherwise. */
-  ping(): Promise<void>;
+  /** Resolves when the database answers `PING_QUERY` (ping.ts) with its answer; else rejects. */
+  ping(): Promise<PingResult>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
+import { PING_QUERY } from "./ping.ts";
 import { beginScopeScript, scopeStatements } from "./scope.ts";
 
 export interface NeonOptions {
@@ -108,11 +109,10 @@ export function openNeon(options: NeonOptions): Database {
     },
     transaction: (work) => interactive(work),
     async ping() {
-      if (options.useHttp) {
-        await runOverHttp([{ text: "select 1" }]);
-        return;
-      }
-      await withClient((client) => client.query("select 1"));
+      const [row] = options.useHttp
+        ? (await runOverHttp([{ text: PING_QUERY }]))[0]
+        : (await withClient((client) => client.query(PING_QUERY))).rows;
+      return { migrated: row.migrated === true };
     },
     async close() {
       await pool.end();

@@ -3,6 +3,7 @@ import { vector } from "@electric-sql/pglite/vector";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
+import { PING_QUERY } from "./ping.ts";
 import { scopeStatements } from "./scope.ts";
 
 export interface PgliteOptions {
@@ -55,7 +56,8 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
     transaction,
     async ping() {
       try {
-        await db.query("select 1");
+        const { rows: [row] } = await db.query<{ migrated: boolean }>(PING_QUERY);
+        return { migrated: row.migrated === true };
       } catch (error) {
         throw toDatabaseError(error);
       }

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { toDatabaseError } from "./errors.ts";
+import { PING_QUERY } from "./ping.ts";
 import { beginScopeScript } from "./scope.ts";
 
 export interface PostgresJsOptions {
@@ -82,7 +83,8 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
     },
     async ping() {
       try {
-        await sql`select 1`;
+        const [row] = await sql.unsafe(PING_QUERY);
+        return { migrated: row.migrated === true };
       } catch (error) {
         throw toDatabaseError(error);
       }

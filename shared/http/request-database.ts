@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
-import type { Database, Row, Scope, Statement } from "../db/database.ts";
+import type { Database, PingResult, Row, Scope, Statement } from "../db/database.ts";
 
 /** What a route sees of the database: the seam's scoped calls, timed for Server-Timing. */
 export interface RequestDatabase {
   run(scope: Scope, statements: readonly Statement[]): Promise<Row[][]>;
-  ping(): Promise<void>;
+  ping(): Promise<PingResult>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * text. An item repeated within a batch is merged into the earlier one the way the database
  * merges it into a stored row (a single INSERT ... ON CONFLICT cannot touch a row twice).
  */
-import { embeddingsApart } from "./batches.ts";
+import { embeddingsApart } from "./documents-and-chunks.ts";
 
 /** The fields both entities and relations carry, merged alike. */
 interface GraphFields {

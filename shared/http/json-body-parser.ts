@@ -8,8 +8,8 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
  * `invalid_json` and a wrong media type as `unsupported_media_type` before any route runs. The
  * route's validator then reads the body Hono cached here.
  */
-export function jsonBody(): MiddlewareHandler {
-  return async function jsonBody(c, next) {
+export function jsonBodyParser(): MiddlewareHandler {
+  return async function jsonBodyParser(c, next) {
     if (!["POST", "PUT", "PATCH"].includes(c.req.method) || !hasBody(c.req.raw)) {
       return await next();
     }
