@@ -3,7 +3,7 @@
  * `run(args)`; it is imported only when chosen, so one benchmark's dependencies never slow
  * down or break another. Add a benchmark by adding a line to BENCHMARKS.
  */
-import { UsageError } from "./cli-flags.ts";
+import { UsageError } from "./harness/cli-flags.ts";
 
 export interface Benchmark {
   /** One line for the usage text. */
@@ -14,19 +14,19 @@ export interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   ingest: {
     summary: "chunk ingest: pgrag HTTP API vs per-row INSERT, pipelined batches and COPY",
-    load: () => import("./ingest.ts"),
+    load: () => import("./ingest/benchmark.ts"),
   },
   search: {
     summary: "search: pgrag hybrid_search vs seed 003's, bare HNSW and exact, skewed tenants",
-    load: () => import("./search.ts"),
+    load: () => import("./search/benchmark.ts"),
   },
   scifact: {
     summary: "retrieval quality on BEIR SciFact: nDCG@10, recall@100, MRR@10 per search mode",
-    load: () => import("./scifact.ts"),
+    load: () => import("./scifact/benchmark.ts"),
   },
   graph: {
     summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
-    load: () => import("./graph.ts"),
+    load: () => import("./graph/benchmark.ts"),
   },
 };
 
