@@ -1,9 +1,9 @@
 /**
- * Times the two sides of each operation on the same samples in the same run. Sides take turns
- * sample by sample, each sample starting with the next side in the rotation, so a burst of noise
- * on this shared 2-core machine lands on all of them alike and the ratios stay fair. Warm-up
- * calls on the first samples run first and are not counted: they load pages into memory.
+ * Times the sides of each operation on the same samples in the same run, taking turns sample by
+ * sample (harness/take-turns.ts) so noise lands on all of them alike. Warm-up calls on the first
+ * samples run first and are not counted: they load pages into memory.
  */
+import { takeTurns } from "../harness/take-turns.ts";
 import type { Relation } from "./data.ts";
 import type { PgragGraph } from "./pgrag.ts";
 import type { LightragAgeStorage } from "./age/storage.ts";
@@ -57,13 +57,10 @@ export async function measureSides(
       if (!result.timedOut) await timeCall(result, sample, false);
     }
   }
-  for (const [i, sample] of samples.entries()) {
-    for (let turn = 0; turn < results.length; turn++) {
-      const result = results[(i + turn) % results.length];
-      if (result.timedOut || i >= (result.side.maxSamples ?? Infinity)) continue;
-      await timeCall(result, sample, true);
-    }
-  }
+  await takeTurns(results, samples.length, async (result, i) => {
+    if (result.timedOut || i >= (result.side.maxSamples ?? Infinity)) return;
+    await timeCall(result, samples[i], true);
+  });
   return results;
 }
 
@@ -101,7 +98,7 @@ export interface UpsertTimings {
 
 /**
  * Batch by batch, pgrag's call and each AGE side's per-relation merges of the same batch (of its
- * first `agePerBatch` relations when AGE runs a sample), rotating which side goes first.
+ * first `agePerBatch` relations when AGE runs a sample), taking turns at going first.
  */
 export async function measureUpserts(
   pgrag: PgragGraph,
@@ -135,17 +132,18 @@ export async function measureUpserts(
       return `${age[a].label} ${((performance.now() - started) / 1000).toFixed(1)} s`;
     }),
   ];
-  for (let b = 0; b * UPSERT_BATCH < relations.length; b++) {
+  const batches = Math.ceil(relations.length / UPSERT_BATCH);
+  let reports: string[] = [];
+  await takeTurns(runners, batches, async (runner, b) => {
     const batch = relations.slice(b * UPSERT_BATCH, (b + 1) * UPSERT_BATCH);
-    const reports = [];
-    for (let turn = 0; turn < runners.length; turn++) {
-      reports.push(await runners[(b + turn) % runners.length](batch));
-    }
+    reports.push(await runner(batch));
+    if (reports.length < runners.length) return;
     progress(
       `  batch ${b + 1} (AGE: ${Math.min(agePerBatch, batch.length)} relations): ` +
         reports.join(", "),
     );
-  }
+    reports = [];
+  });
   ages.forEach((storage, a) => age[a].storageCalls += storage.age.calls);
   return { pgragBatchMs, age };
 }

@@ -2,10 +2,10 @@
  * Flags of `deno task bench graph`. The defaults are the issue's sizes; explicit values win over
  * --quick, a smoke run on a tenth of the graph.
  */
-import { parseFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
+import type { BenchmarkCli } from "../harness/benchmark.ts";
+import { type ParsedFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
 
 export interface GraphOptions {
-  readonly help: boolean;
   readonly quick: boolean;
   /** Reuse the loaded graph when it matches instead of reloading it. */
   readonly keep: boolean;
@@ -25,9 +25,8 @@ export interface GraphOptions {
 
 export const UPSERT_BATCH = 1000;
 
-export const GRAPH_HELP = `usage: deno task bench graph [flags]
-
-Loads the same power-law knowledge graph into pgrag's tables and into Apache AGE (LightRAG's
+const ABOUT =
+  `Loads the same power-law knowledge graph into pgrag's tables and into Apache AGE (LightRAG's
 layout: vertex label base, edge label DIRECTED, LightRAG's indexes) in one database, then times,
 in one run, pgrag's SQL functions against AGE driven statement by statement the way LightRAG's
 PGGraphStorage drives it, and against the same statements tuned (no per-call session
@@ -35,42 +34,50 @@ statements, jit off):
   upserting relations (pgrag: batches of ${UPSERT_BATCH}; AGE: LightRAG's per-relation merge),
   an entity's relations (hubs and typical entities),
   a subgraph of depth 3 and at most 1000 nodes from a hub and from a leaf,
-  label search and the most connected labels.
+  label search and the most connected labels.`;
 
-flags:
-  --entities N     entities in the graph (default 50000)
-  --relations N    relations in the graph (default 150000; at least entities - 1)
-  --samples N      measured calls per read operation and side (default 30)
-  --warmup N       unmeasured calls per read operation and side first (default 3)
-  --upserts N      relations upserted (default 10000; a multiple of ${UPSERT_BATCH})
-  --age-upserts N  how many of them each AGE side runs, the total extrapolated from their mean
-                   (default 2000: LightRAG's way takes about 0.15 s per relation here)
-  --age-timeout S  statement timeout of AGE's statements in seconds; an operation that hits it
-                   is reported as taking longer and not sampled again (default 60)
-  --quick          smoke run: --entities 5000 --relations 15000 --samples 10 --upserts 1000
-  --keep           reuse the loaded graph when it holds the same data set
-  --help           this text
+const FLAGS = [
+  { name: "entities", value: "N", help: "entities in the graph (default 50000)" },
+  {
+    name: "relations",
+    value: "N",
+    help: "relations in the graph (default 150000; at least entities - 1)",
+  },
+  { name: "samples", value: "N", help: "measured calls per read operation and side (default 30)" },
+  {
+    name: "warmup",
+    value: "N",
+    help: "unmeasured calls per read operation and side first (default 3)",
+  },
+  {
+    name: "upserts",
+    value: "N",
+    help: `relations upserted (default 10000; a multiple of ${UPSERT_BATCH})`,
+  },
+  {
+    name: "age-upserts",
+    value: "N",
+    help: "how many of them each AGE side runs, the total extrapolated from their mean\n" +
+      "(default 2000: LightRAG's way takes about 0.15 s per relation here)",
+  },
+  {
+    name: "age-timeout",
+    value: "S",
+    help: "statement timeout of AGE's statements in seconds; an operation that hits it\n" +
+      "is reported as taking longer and not sampled again (default 60)",
+  },
+  { name: "keep", help: "reuse the loaded graph when it holds the same data set" },
+];
 
-The loaded graph lives in pgrag_graph_bench_loaded (pgrag_graph_bench_quick_loaded for
+const QUICK = "--entities 5000 --relations 15000 --samples 10 --upserts 1000";
+
+const NOTES =
+  `The loaded graph lives in pgrag_graph_bench_loaded (pgrag_graph_bench_quick_loaded for
 --quick); every run measures on fresh copies of it, pgrag_graph_bench (pgrag, AGE as
 LightRAG) and pgrag_graph_bench_tuned (tuned AGE), so the upserts never change what the next
-run loads. Server: $PGRAG_BENCH_DATABASE_URL, else $DATABASE_URL, else the
-local default. Needs the age extension on the server (scripts/db-up.sh installs it).`;
+run loads. Needs the age extension on the server (scripts/db-up.sh installs it).`;
 
-export function parseGraphOptions(args: readonly string[]): GraphOptions {
-  const flags = parseFlags(args, {
-    values: [
-      "entities",
-      "relations",
-      "samples",
-      "warmup",
-      "upserts",
-      "age-upserts",
-      "age-timeout",
-    ],
-    switches: ["quick", "keep", "help"],
-  });
-  const quick = flags.switches.has("quick");
+function graphOptions(flags: ParsedFlags, quick: boolean): GraphOptions {
   const entities = positiveIntFlag(flags, "entities", quick ? 5_000 : 50_000);
   const relations = positiveIntFlag(flags, "relations", quick ? 15_000 : 150_000);
   const upserts = positiveIntFlag(flags, "upserts", quick ? 1_000 : 10_000);
@@ -85,7 +92,6 @@ export function parseGraphOptions(args: readonly string[]): GraphOptions {
   const ageUpserts = positiveIntFlag(flags, "age-upserts", Math.min(upserts, 2000));
   if (ageUpserts > upserts) throw new UsageError("--age-upserts at most --upserts");
   return {
-    help: flags.switches.has("help"),
     quick,
     keep: flags.switches.has("keep"),
     entities,
@@ -97,3 +103,11 @@ export function parseGraphOptions(args: readonly string[]): GraphOptions {
     ageTimeoutSeconds: positiveIntFlag(flags, "age-timeout", 60),
   };
 }
+
+export const graphCli: BenchmarkCli<GraphOptions> = {
+  about: ABOUT,
+  flags: FLAGS,
+  quick: QUICK,
+  notes: NOTES,
+  options: graphOptions,
+};

@@ -5,6 +5,8 @@
  * server: a generic plan would ignore which tenant it is for.
  */
 import type postgres from "postgres";
+import { entityParameters, relationParameters } from "../../shared/batches/graph.ts";
+import { inTenant } from "../harness/tenant-transaction.ts";
 import type { Entity, Relation } from "./data.ts";
 
 export interface Subgraph {
@@ -18,44 +20,41 @@ export class PgragGraph {
 
   /** Runs `body` as pgrag_api for the tenant, in one transaction. */
   private inTenant<T>(body: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
-    return this.sql.begin(async (tx) => {
-      await tx`
-        select set_config('role', 'pgrag_api', true),
-               set_config('pgrag.tenant_id', ${this.tenantId}, true)`;
-      return await body(tx);
-    }) as Promise<T>;
+    return inTenant(this.sql, this.tenantId, body);
   }
 
+  /** The batch as `POST /graph/entities` writes it: the product's shaping, then its function. */
   async upsertEntities(entities: readonly Entity[]): Promise<number> {
-    const rows = entities.map((e) => ({
+    const { params: [json, embeddings] } = entityParameters(entities.map((e) => ({
       name: e.name,
-      entity_type: e.entityType,
+      type: e.entityType,
       description: e.description,
-      source_chunk_ids: e.sourceChunkIds,
+      source_chunk_ids: [...e.sourceChunkIds],
       file_path: e.filePath,
       properties: {},
-    }));
+    })));
     const [row] = await this.inTenant((tx) =>
       tx<{ written: number }[]>`
-        select pgrag.upsert_entities(${JSON.stringify(rows)}::text::json, null) as written`
+        select pgrag.upsert_entities(${json}::text::json, ${embeddings}::text) as written`
     );
     return row.written;
   }
 
+  /** The batch as `POST /graph/relations` writes it: the product's shaping, then its function. */
   async upsertRelations(relations: readonly Relation[]): Promise<number> {
-    const rows = relations.map((r) => ({
+    const { params: [json, embeddings] } = relationParameters(relations.map((r) => ({
       source: r.source,
       target: r.target,
       description: r.description,
       keywords: r.keywords,
       weight: r.weight,
-      source_chunk_ids: r.sourceChunkIds,
+      source_chunk_ids: [...r.sourceChunkIds],
       file_path: r.filePath,
       properties: {},
-    }));
+    })));
     const [row] = await this.inTenant((tx) =>
       tx<{ written: number }[]>`
-        select pgrag.upsert_relations(${JSON.stringify(rows)}::text::json, null) as written`
+        select pgrag.upsert_relations(${json}::text::json, ${embeddings}::text) as written`
     );
     return row.written;
   }

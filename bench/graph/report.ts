@@ -15,23 +15,19 @@ import {
   upsertSummary,
 } from "./results.ts";
 import { describeMachine } from "../harness/machine-facts.ts";
-import { percentile } from "../search/measure.ts";
+import { percentile } from "../harness/statistics.ts";
+import { check, formatInt, formatMs, formatRatio, markdownTable } from "../harness/table.ts";
 import { UPSERT_BATCH } from "./options.ts";
-import { formatInt, markdownTable } from "../harness/table.ts";
-
-const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
-const ratio = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)}×`;
-const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 /** "p50 / p95", or "> 60.0 s (timed out)" for a side stopped by the statement timeout. */
 function latencies(r: SideResult): string {
   if (r.timedOut) return `> ${(sideP50(r) / 1000).toFixed(1)} s (timed out)`;
-  return `${ms(sideP50(r))} / ${ms(sideP95(r))}`;
+  return `${formatMs(sideP50(r))} / ${formatMs(sideP95(r))}`;
 }
 
 /** AGE ÷ pgrag at p50; a lower bound (">") when AGE timed out. */
 function ratioCell(age: SideResult, pgrag: SideResult): string {
-  return `${age.timedOut ? "> " : ""}${ratio(sideP50(age) / sideP50(pgrag))}`;
+  return `${age.timedOut ? "> " : ""}${formatRatio(sideP50(age) / sideP50(pgrag))}`;
 }
 
 export function renderGraphReport(input: GraphReportInput): string {
@@ -52,7 +48,9 @@ export function renderGraphReport(input: GraphReportInput): string {
     `Ratios are AGE's p50 ÷ pgrag's p50 in the same run (upserts: total time ÷ total time). ` +
     `Targets: pgrag ≥ ${READ_TARGET}× faster than AGE driven as LightRAG drives it on every read, ` +
     `≥ ${UPSERT_TARGET}× on upserts. "AGE tuned" is the same AGE work at its best: without the ` +
-    `two session statements LightRAG sends before every storage call (${ms(input.preludeMs)} ` +
+    `two session statements LightRAG sends before every storage call (${
+      formatMs(input.preludeMs)
+    } ` +
     "ms p50 here) and with jit off (see below). The first ✓/✗ is the target as set; the second " +
     "is the same bar against tuned AGE.",
     "",
@@ -100,9 +98,9 @@ function targetsTable(input: GraphReportInput): string {
     `${u.count / UPSERT_BATCH} batches / ${formatInt(age.measured)}`,
     `${u.pgragSeconds.toFixed(2)} s`,
     total(age),
-    ratio(age.ratio),
+    formatRatio(age.ratio),
     total(tuned),
-    ratio(tuned.ratio),
+    formatRatio(tuned.ratio),
     `≥ ${UPSERT_TARGET}×`,
     `${check(age.ratio >= UPSERT_TARGET)} / ${check(tuned.ratio >= UPSERT_TARGET)}`,
   ]);
@@ -149,13 +147,15 @@ function answersTable({ cases }: GraphReportInput): string {
 function upsertParagraph(input: GraphReportInput): string {
   const { upserts, upsertTimings: t, loaded, afterUpserts: [after, afterTuned] } = input;
   const u = upsertSummary(input);
-  const per = (seconds: number) => ms((seconds * 1000) / u.count);
-  const pgragCall = `p50 ${ms(percentile(t.pgragBatchMs, 50))} ms, p95 ` +
-    `${ms(percentile(t.pgragBatchMs, 95))} ms per call`;
+  const per = (seconds: number) => formatMs((seconds * 1000) / u.count);
+  const pgragCall = `p50 ${formatMs(percentile(t.pgragBatchMs, 50))} ms, p95 ` +
+    `${formatMs(percentile(t.pgragBatchMs, 95))} ms per call`;
   const ages = t.age.map((side, a) => {
     const s = u.age[a];
     return `${side.label}: ${s.callsPerRelation.toFixed(1)} storage calls per relation, p50 ` +
-      `${ms(percentile(side.relationMs, 50))} ms, p95 ${ms(percentile(side.relationMs, 95))} ms ` +
+      `${formatMs(percentile(side.relationMs, 50))} ms, p95 ${
+        formatMs(percentile(side.relationMs, 95))
+      } ms ` +
       `per relation, ${per(s.seconds)} ms on average, ${s.endpointsCreated} endpoints created ` +
       "by upsert_node.";
   });

@@ -10,7 +10,7 @@ import type { SideResult, UpsertTimings } from "./measure.ts";
 import type { GraphOptions } from "./options.ts";
 import type { UpsertSet } from "./upserts.ts";
 import type { MachineFacts } from "../harness/machine-facts.ts";
-import { percentile } from "../search/measure.ts";
+import { percentile, sum } from "../harness/statistics.ts";
 
 export const READ_TARGET = 10;
 export const UPSERT_TARGET = 20;
@@ -44,8 +44,6 @@ export interface GraphReportInput {
   readonly upserts: UpsertSet;
   readonly upsertTimings: UpsertTimings;
 }
-
-const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 /** Upsert totals in seconds: AGE's extrapolated from its mean when it ran a sample. */
 export function upsertSummary({ upserts, upsertTimings: t }: GraphReportInput) {

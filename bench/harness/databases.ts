@@ -1,31 +1,14 @@
 /**
- * The benchmark's own databases on the server it is pointed at, so a run never reads or
- * changes anyone else's data:
- *
- * - `pgrag_bench`, the template: migrated with the project's own runner (exactly the tables,
- *   indexes, policies and functions of a pgrag install), holding the tenant, its API key and the
- *   preloaded chunks. Dropped and rebuilt at the start of every run.
- * - `pgrag_bench_run`, a fresh copy of the template made before every timed path, so every
- *   path starts from the identical table and index. Deleting a path's rows and vacuuming would
- *   get close, but vacuuming an HNSW index after 10,000 deletions repairs the graph for minutes
- *   (about 3 on 2 cores), while a file copy of the template takes a few seconds.
+ * The server the benchmarks run on and their own databases there. Every benchmark works in
+ * databases named for it (pgrag_bench…, pgrag_scifact…), so a run never reads or changes anyone
+ * else's data; each is migrated with the project's own runner, so it holds exactly the tables,
+ * indexes, policies and functions of a pgrag install.
  */
 import postgres from "postgres";
-import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { loadProjectSchema, migrate } from "../../shared/db/migrations.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
 
-const TEMPLATE_DATABASE = "pgrag_bench";
-const RUN_DATABASE = "pgrag_bench_run";
-
-export interface TemplateDatabase {
-  readonly url: string;
-  readonly tenantId: string;
-  /** A writer key of the tenant, for path 1. */
-  readonly apiKey: string;
-}
-
-const DEFAULT_SERVER_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
+export const DEFAULT_SERVER_URL = "postgres://postgres:pgrag@127.0.0.1:54317/pgrag";
 
 /** The server benchmarks run on: PGRAG_BENCH_DATABASE_URL, DATABASE_URL or the local one. */
 export function benchServerUrl(): string {
@@ -38,9 +21,12 @@ export function connectToServer(serverUrl: string): postgres.Sql {
   return connect(withDatabase(serverUrl, "postgres"));
 }
 
+/** Options of a benchmark connection, e.g. `{ prepare: false }` as pgrag's server runs. */
+export type ConnectOptions = postgres.Options<Record<string, never>>;
+
 /** A single superuser connection (owners bypass the tables' RLS) with notices silenced. */
-export function connect(url: string): postgres.Sql {
-  return postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+export function connect(url: string, options: ConnectOptions = {}): postgres.Sql {
+  return postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {}, ...options });
 }
 
 /** `serverUrl` with its database replaced. */
@@ -50,37 +36,48 @@ export function withDatabase(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-/** Drops both databases and creates the template, migrated, with a tenant and a writer key. */
-export async function createTemplateDatabase(
+export async function databaseExists(server: postgres.Sql, name: string): Promise<boolean> {
+  return (await server`select 1 from pg_database where datname = ${name}`).length > 0;
+}
+
+export async function dropDatabase(server: postgres.Sql, name: string): Promise<void> {
+  await server`drop database if exists ${server(name)} with (force)`;
+}
+
+/** Drops `name` if it exists and creates it afresh, migrated; returns its URL. */
+export async function createMigratedDatabase(
   server: postgres.Sql,
   serverUrl: string,
+  name: string,
   embeddingDim: number,
-): Promise<TemplateDatabase> {
-  await server`drop database if exists ${server(RUN_DATABASE)} with (force)`;
-  await server`drop database if exists ${server(TEMPLATE_DATABASE)} with (force)`;
-  await server`create database ${server(TEMPLATE_DATABASE)}`;
-
-  const url = withDatabase(serverUrl, TEMPLATE_DATABASE);
+): Promise<string> {
+  await dropDatabase(server, name);
+  await server`create database ${server(name)}`;
+  const url = withDatabase(serverUrl, name);
   await migrateDatabase(url, embeddingDim);
-
-  const sql = connect(url);
-  try {
-    const [tenant] = await sql<{ id: string }[]>`
-      insert into pgrag.tenants (name, slug) values (${"Benchmark"}, ${"bench"}) returning id`;
-    const issued = await issueApiKey();
-    await sql`
-      insert into pgrag.api_keys (tenant_id, name, role, prefix, key_hash)
-      values (${tenant.id}, ${"bench"}, ${"writer"}, ${issued.prefix},
-              decode(${issued.hash}, 'hex'))`;
-    return { url, tenantId: tenant.id, apiKey: issued.key };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  return url;
 }
 
 /**
- * Applies the project's pending migrations with its own runner, so the database holds exactly
- * the tables, indexes, policies and functions of a pgrag install.
+ * Replaces `copy` with a file copy of `template` and returns its URL. FILE_COPY copies the files
+ * instead of writing every page to the WAL, and checkpoints before and after, so no measurement
+ * pays for flushing another's pages; it takes seconds where rebuilding an HNSW index takes
+ * minutes. Nothing may be connected to the template.
+ */
+export async function copyDatabase(
+  server: postgres.Sql,
+  serverUrl: string,
+  template: string,
+  copy: string,
+): Promise<string> {
+  await dropDatabase(server, copy);
+  await server`create database ${server(copy)} template ${server(template)} strategy file_copy`;
+  return withDatabase(serverUrl, copy);
+}
+
+/**
+ * Applies the project's pending migrations with its own runner. Throws MigrationError when a
+ * migration the database was built with has since been edited.
  */
 export async function migrateDatabase(url: string, embeddingDim: number): Promise<void> {
   const db = openPostgresJs({
@@ -94,22 +91,4 @@ export async function migrateDatabase(url: string, embeddingDim: number): Promis
   } finally {
     await db.close();
   }
-}
-
-/**
- * Replaces the run database with a fresh copy of the template and returns its URL. FILE_COPY
- * copies the files instead of writing every page to the WAL, and checkpoints before and after,
- * so no path pays for flushing another path's pages. Nothing may be connected to the template.
- */
-export async function freshRunDatabase(server: postgres.Sql, serverUrl: string): Promise<string> {
-  await server`drop database if exists ${server(RUN_DATABASE)} with (force)`;
-  await server`
-    create database ${server(RUN_DATABASE)}
-    template ${server(TEMPLATE_DATABASE)} strategy file_copy`;
-  return withDatabase(serverUrl, RUN_DATABASE);
-}
-
-/** Removes the last copy at the end; the template stays for inspection until the next run. */
-export async function dropRunDatabase(server: postgres.Sql): Promise<void> {
-  await server`drop database if exists ${server(RUN_DATABASE)} with (force)`;
 }

@@ -166,3 +166,11 @@ function closeQuietly(conn: Deno.Conn): void {
     // Already closed.
   }
 }
+
+/** `url` with its host and port replaced by the latency proxy's. */
+export function throughProxy(url: string, port: number): string {
+  const through = new URL(url);
+  through.hostname = "127.0.0.1";
+  through.port = String(port);
+  return through.toString();
+}

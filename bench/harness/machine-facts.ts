@@ -42,3 +42,29 @@ async function cpuModel(): Promise<string> {
     return "unknown CPU";
   }
 }
+
+/** The server settings that bear most on latencies. */
+export async function serverSettings(sql: postgres.Sql): Promise<string> {
+  const rows = await sql<{ name: string; setting: string }[]>`
+    select name, current_setting(name) as setting
+      from unnest(array['shared_buffers', 'work_mem', 'jit']) name`;
+  return rows.map((row) => `${row.name} ${row.setting}`).join(", ");
+}
+
+/**
+ * The 1-minute load average: above the machine's cores, other processes competed with the run,
+ * which inflates every latency (ratios measured in the same run stay comparable).
+ */
+export async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Settings and load around a measurement: "shared_buffers 128MB, …; load average 0.7 before measuring, 0.9 after". */
+export async function measuringConditions(sql: postgres.Sql, loadBefore: string): Promise<string> {
+  return `${await serverSettings(sql)}; load average ${loadBefore} before measuring, ` +
+    `${await loadAverage()} after`;
+}

@@ -3,6 +3,7 @@
  * connection pointed wherever the cell says (directly at PostgreSQL, or through the latency
  * proxy), so the only hop that gets latency is the one between pgrag and its database.
  */
+import { Buffer } from "node:buffer";
 import { createApp } from "../../shared/app.ts";
 import { parseConfig } from "../../shared/config.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
@@ -37,4 +38,31 @@ export function startPgragServer(databaseUrl: string, embeddingDim: number): Pgr
       await db.close();
     },
   };
+}
+
+/**
+ * POSTs `body` as JSON to pgrag's API with an API key; returns the 200 answer's text and
+ * headers, and throws with the answer otherwise.
+ */
+export async function postToApi(
+  server: PgragServer,
+  route: string,
+  apiKey: string,
+  body: unknown,
+): Promise<{ text: string; headers: Headers }> {
+  const response = await fetch(server.origin + route, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-API-Key": apiKey },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`POST ${route} answered ${response.status}: ${text}`);
+  }
+  return { text, headers: response.headers };
+}
+
+/** An embedding as the API takes it: base64 of its float32 bytes, little-endian on every platform Deno runs on. */
+export function embeddingBase64(values: Float32Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
 }

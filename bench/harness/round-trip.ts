@@ -3,14 +3,14 @@
  * really added: timers have about a millisecond of granularity, so a nominal 5 ms can come out
  * a little longer.
  */
-import postgres from "postgres";
+import { connect } from "./databases.ts";
 
 /**
  * Mean of `samples` sequential `select 1` after a warm-up, in milliseconds: the mean, not the
  * median, because it is the mean that many round trips add up to.
  */
 export async function measureRoundTripMs(url: string, samples = 50): Promise<number> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  const sql = connect(url);
   try {
     await sql`select 1`;
     const times: number[] = [];

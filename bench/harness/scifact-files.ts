@@ -1,7 +1,9 @@
 /**
  * The SciFact files as BEIR ships them: the corpus and queries as JSON lines, the judgements as
- * a TSV with a header. Only what the benchmark reads is kept.
+ * a TSV with a header. Only what the benchmarks read is kept: the scifact benchmark evaluates on
+ * them, the search benchmark takes its texts from the corpus.
  */
+import type { Flag, ParsedFlags } from "./cli-flags.ts";
 
 export interface CorpusDocument {
   readonly id: string;
@@ -24,10 +26,23 @@ export interface SciFact {
   readonly corpusSha256: string;
 }
 
-export const DEFAULT_SCIFACT_DIR = "/work/shared/data/scifact/";
+/** The data sits beside the repository, in ../shared/data/scifact from its root. */
+const DEFAULT_DIR = new URL("../../../shared/data/scifact/", import.meta.url);
 
-export async function readSciFact(dir: string): Promise<SciFact> {
-  const folder = new URL(`file://${dir.endsWith("/") ? dir : `${dir}/`}`);
+export const SCIFACT_DATA_FLAG: Flag = {
+  name: "data",
+  value: "DIR",
+  help: "the BEIR SciFact folder (default ../shared/data/scifact from the repository)",
+};
+
+/** The folder --data names (relative to the working directory), or the default. */
+export function sciFactDir(flags: ParsedFlags): URL {
+  const dir = flags.values.get("data");
+  if (dir === undefined) return DEFAULT_DIR;
+  return new URL(dir.endsWith("/") ? dir : `${dir}/`, `file://${Deno.cwd()}/`);
+}
+
+export async function readSciFact(folder: URL): Promise<SciFact> {
   const corpusBytes = await Deno.readFile(new URL("corpus.jsonl", folder));
   const corpus = jsonLines(new TextDecoder().decode(corpusBytes)).map((row) => ({
     id: stringField(row, "_id"),

@@ -4,14 +4,14 @@
  * with the HNSW index); --quick is a smoke run that finishes well under a minute; explicit
  * sizes win over --quick.
  */
-import { listFlag, parseFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
+import type { BenchmarkCli } from "../harness/benchmark.ts";
+import { listFlag, type ParsedFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
 import { type Cell, CELL_IDS, CELLS } from "./cells.ts";
 import { PATH_IDS, type PathId } from "./path.ts";
 
 export const CHUNKS_PER_DOCUMENT = 10;
 
 export interface IngestOptions {
-  readonly help: boolean;
   readonly quick: boolean;
   /** Chunks each path writes in the cells without the vector index (path 2: see path2Rows). */
   readonly rows: number;
@@ -29,37 +29,37 @@ export interface IngestOptions {
   readonly cells: readonly Cell[];
 }
 
-export const INGEST_HELP = `usage: deno task bench ingest [flags]
-
-Measures chunk ingest (rows/s) on the same tables, in one run:
-  1  pgrag HTTP API, 500 chunks per request
+const ABOUT = `Measures chunk ingest (rows/s) on the same tables, in one run:
+  1  pgrag HTTP API, 500 chunks per request (1p: two requests in flight)
   2  per-row INSERT … ON CONFLICT, autocommit, one at a time (the anchor's historic path)
   3  ≤200-row transactions of pipelined INSERT … ON CONFLICT (the anchor's current path)
   4  COPY … FROM STDIN
-in four cells: loopback or 5 ms RTT, with or without the HNSW index.
+in four cells: loopback or 5 ms RTT, with or without the HNSW index.`;
 
-flags:
-  --rows N         chunks each path writes without the index (default 10000)
-  --index-rows N   chunks each path writes with the HNSW index (default 2000)
-  --path2-rows N   at most this many chunks for path 2 (default 2000)
-  --preload N      chunks in the tenant before the paths run (default 50000)
-  --quick          smoke run: --rows 500 --index-rows 200 --path2-rows 200 --preload 2000
-  --paths LIST     comma-separated subset of ${PATH_IDS.join(",")}
-  --cells LIST     comma-separated subset of ${CELL_IDS.join(",")}
-  --help           this text
+const FLAGS = [
+  { name: "rows", value: "N", help: "chunks each path writes without the index (default 10000)" },
+  {
+    name: "index-rows",
+    value: "N",
+    help: "chunks each path writes with the HNSW index (default 2000)",
+  },
+  { name: "path2-rows", value: "N", help: "at most this many chunks for path 2 (default 2000)" },
+  {
+    name: "preload",
+    value: "N",
+    help: "chunks in the tenant before the paths run (default 50000)",
+  },
+  { name: "paths", value: "LIST", help: `comma-separated subset of ${PATH_IDS.join(",")}` },
+  { name: "cells", value: "LIST", help: `comma-separated subset of ${CELL_IDS.join(",")}` },
+];
 
-Chunk counts are multiples of ${CHUNKS_PER_DOCUMENT} (whole documents).
+const QUICK = "--rows 500 --index-rows 200 --path2-rows 200 --preload 2000";
 
-Server: $PGRAG_BENCH_DATABASE_URL, else $DATABASE_URL, else the local default; the benchmark
-works in its own databases pgrag_bench and pgrag_bench_run there, dropped and recreated on
-every run.`;
+const NOTES =
+  `Chunk counts are multiples of ${CHUNKS_PER_DOCUMENT} (whole documents). The benchmark works in its
+own databases pgrag_bench and pgrag_bench_run, dropped and recreated on every run.`;
 
-export function parseIngestOptions(args: readonly string[]): IngestOptions {
-  const flags = parseFlags(args, {
-    values: ["rows", "index-rows", "preload", "path2-rows", "paths", "cells"],
-    switches: ["quick", "help"],
-  });
-  const quick = flags.switches.has("quick");
+function ingestOptions(flags: ParsedFlags, quick: boolean): IngestOptions {
   const rows = positiveIntFlag(flags, "rows", quick ? 500 : 10_000);
   const indexRows = positiveIntFlag(flags, "index-rows", quick ? 200 : 2_000);
   const preload = positiveIntFlag(flags, "preload", quick ? 2_000 : 50_000);
@@ -74,7 +74,6 @@ export function parseIngestOptions(args: readonly string[]): IngestOptions {
   }
   const cellIds = listFlag(flags, "cells", CELL_IDS);
   return {
-    help: flags.switches.has("help"),
     quick,
     rows,
     indexRows,
@@ -84,6 +83,14 @@ export function parseIngestOptions(args: readonly string[]): IngestOptions {
     cells: CELLS.filter((cell) => cellIds.includes(cell.id)),
   };
 }
+
+export const ingestCli: BenchmarkCli<IngestOptions> = {
+  about: ABOUT,
+  flags: FLAGS,
+  quick: QUICK,
+  notes: NOTES,
+  options: ingestOptions,
+};
 
 /** How many chunks `path` writes in `cell`. */
 export function chunksFor(options: IngestOptions, cell: Cell, path: PathId): number {

@@ -1,23 +1,18 @@
 /**
  * Fills the tenant with the chunks it already holds before any path runs (50,000 by default),
  * in documents of their own, so every path writes into a table and indexes of realistic size.
- * Not timed. Loaded with COPY in groups, so only one group's vectors are in memory at a time;
- * the caller drops the vector index first and builds it afterwards, which is much faster than
- * inserting into it row by row.
+ * Not timed. Written the way pgrag writes (harness/write-documents.ts), so the rows the paths
+ * meet are the rows pgrag would have stored, and generated lazily, so only one batch's vectors
+ * are in memory at a time; the caller drops the vector index first and builds it afterwards,
+ * which is much faster than inserting into it row by row.
  */
 import type postgres from "postgres";
-import {
-  chunkCopyLine,
-  copyChunks,
-  copyDocuments,
-  documentCopyLine,
-} from "./baseline-statements.ts";
-import { copyIn, lazyLines } from "../harness/copy-stream.ts";
+import { vectorLiteral } from "../../shared/vector-text.ts";
+import { type TenantDocument, writeDocuments } from "../harness/write-documents.ts";
 import { ingestRows } from "./rows.ts";
 import { type SyntheticDocument, syntheticDocuments } from "./synthetic-chunks.ts";
 
 export const PRELOAD_PREFIX = "preload-";
-const DOCUMENTS_PER_GROUP = 500;
 
 export interface PreloadShape {
   chunks: number;
@@ -37,20 +32,27 @@ export async function preload(
     dimension: shape.dimension,
     seed: shape.seed,
   });
-  let group: SyntheticDocument[] = [];
-  const flush = async () => {
-    const rows = ingestRows(PRELOAD_PREFIX, group);
-    await copyIn(
-      sql,
-      copyDocuments,
-      lazyLines(rows.documents, (r) => documentCopyLine(tenantId, r)),
-    );
-    await copyIn(sql, copyChunks, lazyLines(rows.chunks, (r) => chunkCopyLine(tenantId, r)));
-    group = [];
-  };
+  await writeDocuments(sql, inputs(tenantId, documents));
+}
+
+/** The documents as `POST /documents` would send them, with pgvector-text embeddings. */
+function* inputs(
+  tenantId: string,
+  documents: Iterable<SyntheticDocument>,
+): Generator<TenantDocument> {
   for (const document of documents) {
-    group.push(document);
-    if (group.length === DOCUMENTS_PER_GROUP) await flush();
+    const rows = ingestRows(PRELOAD_PREFIX, [document]);
+    const [row] = rows.documents;
+    const chunks = rows.chunks.map((chunk) => ({
+      id: chunk.id,
+      content: chunk.content,
+      chunk_index: chunk.chunkIndex,
+      tokens: chunk.tokens,
+      embedding: vectorLiteral(chunk.embedding),
+    }));
+    yield {
+      tenantId,
+      document: { id: row.id, content: row.content, file_path: row.filePath, chunks },
+    };
   }
-  if (group.length > 0) await flush();
 }

@@ -1,13 +1,16 @@
 /**
  * Runs every query through one retriever, one at a time on one connection, and scores the
- * rankings. Each query is its own transaction that first switches to the API role and the
- * tenant, as a request to pgrag would; its latency is the whole transaction seen from the
- * client (begin, context, search, commit: four statements, pipelined where postgres.js can).
- * A query that fails is scored as an empty ranking and kept with its message for the report.
+ * rankings. Each query is its own transaction that first sets the API role and the tenant as
+ * pgrag's database seam does (harness/tenant-transaction.ts); its latency is the whole
+ * transaction seen from the client (begin, context, search, commit: four statements, pipelined
+ * where postgres.js can). A query that fails is scored as an empty ranking and kept with its
+ * message for the report.
  */
 import type postgres from "postgres";
 import type { Query } from "../harness/scifact-files.ts";
-import { meanScores, quantile, type QueryScores, scoreRanking } from "./metrics.ts";
+import { percentile } from "../harness/statistics.ts";
+import { inTenant } from "../harness/tenant-transaction.ts";
+import { meanScores, type QueryScores, scoreRanking } from "./metrics.ts";
 import type { PreparedQuery, Ranked, Retriever, RetrieverId } from "./retrievers.ts";
 
 /** Untimed queries first, so planning and cold caches do not land in the percentiles. */
@@ -41,11 +44,7 @@ export async function evaluate(
   queries: readonly EvaluationQuery[],
 ): Promise<ModeResult> {
   const search = (prepared: PreparedQuery) =>
-    sql.begin(async (tx) => {
-      await tx`
-        select set_config('role', 'pgrag_api', true), set_config('pgrag.tenant_id', ${tenantId}, true)`;
-      return retriever.search(tx, prepared);
-    }) as Promise<Ranked>;
+    inTenant(sql, tenantId, (tx) => retriever.search(tx, prepared));
 
   for (const { prepared } of queries.slice(0, WARMUP_QUERIES)) {
     await search(prepared).catch(() => {});
@@ -76,8 +75,8 @@ export async function evaluate(
     id: retriever.id,
     description: retriever.description,
     scores: meanScores(scores),
-    p50Ms: quantile(latencies, 0.5),
-    p95Ms: quantile(latencies, 0.95),
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
     failed,
     empty,
     unsorted,

@@ -46,11 +46,3 @@ export function meanScores(scores: readonly QueryScores[]): QueryScores {
     mrr10: mean((s) => s.mrr10),
   };
 }
-
-/** The value at quantile `q` (0–1) of unsorted numbers, nearest rank; NaN when empty. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(rank, 1)) - 1];
-}

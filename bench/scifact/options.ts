@@ -1,73 +1,80 @@
 /** The flags of `deno task bench scifact`, declared and checked in one place. */
-import { listFlag, parseFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
-import { DEFAULT_SCIFACT_DIR } from "../harness/scifact-files.ts";
+import type { BenchmarkCli } from "../harness/benchmark.ts";
+import {
+  listFlag,
+  optionalIntFlag,
+  optionalWeightFlag,
+  type ParsedFlags,
+} from "../harness/cli-flags.ts";
+import { SCIFACT_DATA_FLAG, sciFactDir } from "../harness/scifact-files.ts";
 import { RETRIEVER_IDS, type RetrieverId, type SearchParameters } from "./retrievers.ts";
 
 export interface SciFactOptions {
-  readonly help: boolean;
+  readonly quick: boolean;
   /** Evaluate only the first N judged queries. */
   readonly limitQueries?: number;
   readonly modes: readonly RetrieverId[];
   readonly json: boolean;
   readonly reload: boolean;
-  readonly dataDir: string;
+  readonly dataDir: URL;
   readonly parameters: SearchParameters;
 }
 
-export const SCIFACT_HELP = `deno task bench scifact [flags]
+/** Judged queries a --quick run evaluates: enough for every mode to rank a varied sample. */
+const QUICK_QUERIES = 100;
 
-Retrieval quality on BEIR SciFact (train split: 809 judged queries over 5,183 abstracts):
+const ABOUT =
+  `Retrieval quality on BEIR SciFact (train split: 809 judged queries over 5,183 abstracts):
 nDCG@10, recall@100 and MRR@10 per mode, with p50/p95 latency. Loads the corpus once into
 the database pgrag_scifact (one tenant, one chunk per abstract, hashed word + trigram
 embeddings) and reuses it while the corpus and embedding version are unchanged.
 
 Modes (--modes, comma-separated; default all):
   ${RETRIEVER_IDS.join(", ")}
-  The first three call pgrag.hybrid_search; baselines are plain SQL on the same table.
+  The first three call pgrag.hybrid_search; baselines are plain SQL on the same table.`;
 
-Flags:
-  --limit-queries N         only the first N judged queries
-  --modes LIST              the modes to evaluate
-  --json                    print the metrics as one JSON line instead of the Markdown
-  --reload                  rebuild pgrag_scifact even when it could be reused
-  --rrf-k N                 passed to hybrid_search as rrf_k (default: the function's)
-  --full-text-weight X      passed as full_text_weight (default: the function's)
-  --semantic-weight X       passed as semantic_weight (default: the function's)
-  --ef-search N             passed as ef_search (default: the function's)
-  --data DIR                the SciFact folder (default ${DEFAULT_SCIFACT_DIR})
+const FLAGS = [
+  { name: "limit-queries", value: "N", help: "only the first N judged queries" },
+  { name: "modes", value: "LIST", help: "the modes to evaluate" },
+  { name: "json", help: "print the metrics as one JSON line instead of the Markdown" },
+  { name: "reload", help: "rebuild pgrag_scifact even when it could be reused" },
+  {
+    name: "rrf-k",
+    value: "N",
+    help: "passed to hybrid_search as rrf_k (default: the function's)",
+  },
+  {
+    name: "full-text-weight",
+    value: "X",
+    help: "passed as full_text_weight (default: the function's)",
+  },
+  {
+    name: "semantic-weight",
+    value: "X",
+    help: "passed as semantic_weight (default: the function's)",
+  },
+  { name: "ef-search", value: "N", help: "passed as ef_search (default: the function's)" },
+  SCIFACT_DATA_FLAG,
+];
 
-Only a run of every mode over every query with the function's defaults writes
-bench/results/scifact.md; any other (a smoke or tuning run) writes scifact-quick.md.
+const QUICK = `--limit-queries ${QUICK_QUERIES}`;
 
-Server: PGRAG_BENCH_DATABASE_URL, else DATABASE_URL, else the local development server.`;
+const NOTES = `Only a run of every mode over every query with the function's defaults writes
+bench/results/scifact.md; any other (a smoke or tuning run) writes scifact-quick.md.`;
 
-export function parseSciFactOptions(args: readonly string[]): SciFactOptions {
-  const flags = parseFlags(args, {
-    values: [
-      "limit-queries",
-      "modes",
-      "rrf-k",
-      "full-text-weight",
-      "semantic-weight",
-      "ef-search",
-      "data",
-    ],
-    switches: ["json", "reload", "help"],
-  });
-  const optionalInt = (name: string) =>
-    flags.values.has(name) ? positiveIntFlag(flags, name, 0) : undefined;
+function sciFactOptions(flags: ParsedFlags, quick: boolean): SciFactOptions {
   return {
-    help: flags.switches.has("help"),
-    limitQueries: optionalInt("limit-queries"),
+    quick,
+    limitQueries: optionalIntFlag(flags, "limit-queries") ?? (quick ? QUICK_QUERIES : undefined),
     modes: listFlag(flags, "modes", RETRIEVER_IDS),
     json: flags.switches.has("json"),
     reload: flags.switches.has("reload"),
-    dataDir: flags.values.get("data") ?? DEFAULT_SCIFACT_DIR,
+    dataDir: sciFactDir(flags),
     parameters: {
-      rrfK: optionalInt("rrf-k"),
-      fullTextWeight: optionalWeight(flags.values, "full-text-weight"),
-      semanticWeight: optionalWeight(flags.values, "semantic-weight"),
-      efSearch: optionalInt("ef-search"),
+      rrfK: optionalIntFlag(flags, "rrf-k"),
+      fullTextWeight: optionalWeightFlag(flags, "full-text-weight"),
+      semanticWeight: optionalWeightFlag(flags, "semantic-weight"),
+      efSearch: optionalIntFlag(flags, "ef-search"),
     },
   };
 }
@@ -81,12 +88,10 @@ export function isFullRun(options: SciFactOptions): boolean {
     Object.values(options.parameters).every((value) => value === undefined);
 }
 
-function optionalWeight(values: ReadonlyMap<string, string>, name: string): number | undefined {
-  const text = values.get(name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`--${name} must be a number ≥ 0, not ${text}`);
-  }
-  return value;
-}
+export const sciFactCli: BenchmarkCli<SciFactOptions> = {
+  about: ABOUT,
+  flags: FLAGS,
+  quick: QUICK,
+  notes: NOTES,
+  options: sciFactOptions,
+};

@@ -1,25 +1,20 @@
 /**
  * `deno task bench search`: how fast and how complete pgrag's hybrid search is on a skewed
  * multi-tenant data set, next to the reference design (seed 003's function on the same rows), a
- * bare HNSW query and the exact scan, all in one run. See SEARCH_HELP for what is measured;
- * results go to stdout and bench/results/search.md (search-quick.md for --quick).
+ * bare HNSW query and the exact scan, all in one run. See SEARCH_ABOUT for what is measured;
+ * the report is bench/results/search.md.
  */
-import postgres from "postgres";
-import { issueApiKey } from "../../shared/auth/api-keys.ts";
-import { benchServerUrl, connectToServer } from "../harness/databases.ts";
-import { machineFacts } from "../harness/machine-facts.ts";
+import type postgres from "postgres";
+import { defineBenchmark } from "../harness/benchmark.ts";
+import { loadAverage, machineFacts, measuringConditions } from "../harness/machine-facts.ts";
 import { startPgragServer } from "../harness/pgrag-server.ts";
-import { writeResults } from "../harness/results-file.ts";
-import { DEFAULT_SCIFACT_DIR, readSciFact } from "../harness/scifact-files.ts";
-import {
-  DATA_VERSION,
-  planDataSet,
-  type SearchDataSet,
-  type SearchDataShape,
-  streamRandom,
-} from "./data.ts";
+import { readSciFact } from "../harness/scifact-files.ts";
+import { mean } from "../harness/statistics.ts";
+import { formatInt } from "../harness/table.ts";
+import { issueTenantKey } from "../harness/tenants.ts";
+import { planDataSet, type SearchDataSet, type SearchDataShape, streamRandom } from "./data.ts";
 import { prepareSearchDatabase } from "./database.ts";
-import { type CaseQueries, mean, measureCase, type MethodResult } from "./measure.ts";
+import { type CaseQueries, measureCase, type MethodResult } from "./measure.ts";
 import {
   nearest,
   pgragHttp,
@@ -28,21 +23,16 @@ import {
   type SearchMethod,
   seed003,
 } from "./methods.ts";
-import { parseSearchOptions, SEARCH_HELP, type SearchOptions } from "./options.ts";
+import { searchCli, type SearchOptions } from "./options.ts";
 import { makeQueries } from "./queries.ts";
 import { type CaseResult, renderSearchReport } from "./report.ts";
 import type { TenantPlan } from "./tenants.ts";
-import { formatInt } from "../harness/table.ts";
 
 const TARGET_RECALL = 0.95;
 /** The 1%-selective filter: every chunk has metadata {"bucket": number % 100, ...}. */
 const BUCKET_FILTER = { bucket: 7 };
 /** Query streams start here, after the data set's (see data.ts). */
 const QUERY_STREAM = 8;
-
-function progress(message: string): void {
-  console.error(`[search] ${message}`);
-}
 
 function dataShape(options: SearchOptions): SearchDataShape {
   return {
@@ -58,42 +48,28 @@ function dataShape(options: SearchOptions): SearchDataShape {
   };
 }
 
-export async function run(args: string[]): Promise<void> {
-  const options = parseSearchOptions(args);
-  if (options.help) {
-    console.log(SEARCH_HELP);
-    return;
-  }
-  const scifact = await readSciFact(DEFAULT_SCIFACT_DIR);
-  const data = planDataSet(dataShape(options), scifact.corpus);
-  const fingerprint = JSON.stringify({
-    version: DATA_VERSION,
-    shape: data.shape,
-    corpus: scifact.corpusSha256,
-  });
-  const serverUrl = benchServerUrl();
-  const server = connectToServer(serverUrl);
-  const database = await prepareSearchDatabase(server, serverUrl, data, {
-    quick: options.quick,
-    rebuild: options.rebuild,
-    fingerprint,
-    progress,
-  }).finally(() => server.end({ timeout: 5 }));
+export const search = defineBenchmark<SearchOptions>({
+  name: "search",
+  ...searchCli,
+  async measure(options, run) {
+    const scifact = await readSciFact(options.dataDir);
+    const data = planDataSet(dataShape(options), scifact.corpus);
+    const database = await prepareSearchDatabase(run, data, scifact.corpusSha256, options);
 
-  // No prepared statements, as pgrag's server: see methods.ts.
-  const sql = postgres(database.url, { max: 1, prepare: false, onnotice: () => {} });
-  const httpServer = startPgragServer(database.url, data.shape.dimension);
-  try {
+    // No prepared statements, as pgrag's server: see methods.ts.
+    const sql = run.connect(database.url, { prepare: false });
+    const httpServer = startPgragServer(database.url, data.shape.dimension);
+    run.closeAtEnd(() => httpServer.close());
+
     const facts = await machineFacts(sql);
     const loadBefore = await loadAverage();
-    const large = data.tenants[0];
-    const small = smallTenant(data);
-    const apiKeys = await issueReaderKeys(sql, [large, small]);
-    const notes: string[] = [];
-    const http = await routeAnswers(httpServer.origin, apiKeys.get(large.id)!);
-    if (!http) notes.push("POST /rag/v1/search answered 404: the HTTP row is missing.");
+    const tenants = [data.tenants[0], smallTenant(data)];
+    const apiKeys = new Map<string, string>();
+    for (const tenant of tenants) {
+      apiKeys.set(tenant.id, await issueTenantKey(sql, tenant.id, "bench-search", "reader"));
+    }
     const methods: SearchMethod[] = [
-      ...(http ? [pgragHttp(httpServer.origin, "hybrid")] : []),
+      pgragHttp(httpServer, "hybrid"),
       pgragSql(sql, "hybrid"),
       pgragSql(sql, "vector"),
       pgragSql(sql, "keyword"),
@@ -101,18 +77,12 @@ export async function run(args: string[]): Promise<void> {
       nearest(sql, false),
       nearest(sql, true),
     ];
-    const cases = await measureCases(sql, data, options, methods, [large, small], apiKeys);
-    const settings = `${await serverSettings(sql)}; load average ${loadBefore} before ` +
-      `measuring, ${await loadAverage()} after`;
-    const report = renderSearchReport({ facts, settings, options, data, database, cases, notes });
-    const file = await writeResults("search", options.quick, report);
-    console.log(await Deno.readTextFile(file));
-    progress(`written to ${file.pathname}`);
-  } finally {
-    await httpServer.close();
-    await sql.end({ timeout: 5 });
-  }
-}
+    const cases = await measureCases(sql, data, options, methods, tenants, apiKeys, run.progress);
+    const settings = await measuringConditions(sql, loadBefore);
+    const markdown = renderSearchReport({ facts, settings, options, data, database, cases });
+    return { markdown, partial: options.quick };
+  },
+});
 
 /**
  * Every case, a tenant with and without the filter, on all methods; the large tenant's cases
@@ -125,6 +95,7 @@ async function measureCases(
   methods: readonly SearchMethod[],
   tenants: readonly TenantPlan[],
   apiKeys: ReadonlyMap<string, string>,
+  progress: (message: string) => void,
 ): Promise<CaseResult[]> {
   const cases: CaseResult[] = [];
   for (const [t, tenant] of tenants.entries()) {
@@ -166,24 +137,6 @@ function tenantLabel(tenant: TenantPlan, data: SearchDataSet): string {
   return `${tenant.number === 0 ? "large" : "small"} tenant (${size})`;
 }
 
-/** A fresh reader key per measured tenant; the previous run's keys are deleted first. */
-async function issueReaderKeys(
-  sql: postgres.Sql,
-  tenants: readonly TenantPlan[],
-): Promise<Map<string, string>> {
-  await sql`delete from pgrag.api_keys where name = 'bench-search'`;
-  const keys = new Map<string, string>();
-  for (const tenant of tenants) {
-    const issued = await issueApiKey();
-    await sql`
-      insert into pgrag.api_keys (tenant_id, name, role, prefix, key_hash)
-      values (${tenant.id}, 'bench-search', 'reader', ${issued.prefix},
-              decode(${issued.hash}, 'hex'))`;
-    keys.set(tenant.id, issued.key);
-  }
-  return keys;
-}
-
 /** Warm-up and measured queries of a case, and the exact scan's answer to each measured one. */
 async function caseQueries(
   sql: postgres.Sql,
@@ -215,35 +168,4 @@ function recallShort(results: readonly MethodResult[]): boolean {
     (r.method.id === "pgrag-sql-vector" || r.method.id === "bare-hnsw") &&
     mean(r.recalls) < TARGET_RECALL
   );
-}
-
-/** Whether pgrag's app serves the search route (it is a 404 until the route exists). */
-async function routeAnswers(origin: string, apiKey: string): Promise<boolean> {
-  const response = await fetch(`${origin}/rag/v1/search`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-API-Key": apiKey },
-    body: "{}",
-  });
-  await response.body?.cancel();
-  return response.status !== 404;
-}
-
-/** The server settings that bear most on these latencies. */
-async function serverSettings(sql: postgres.Sql): Promise<string> {
-  const rows = await sql<{ name: string; setting: string }[]>`
-    select name, current_setting(name) as setting
-      from unnest(array['shared_buffers', 'work_mem', 'jit']) name`;
-  return rows.map((row) => `${row.name} ${row.setting}`).join(", ");
-}
-
-/**
- * The 1-minute load average: above the 2 cores, other processes competed with this run, which
- * inflates every latency (ratios measured in the same run stay comparable).
- */
-async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
-  } catch {
-    return "unknown";
-  }
 }

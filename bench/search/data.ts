@@ -12,7 +12,7 @@ import { chunkText, pickTopics, type Topic } from "./texts.ts";
 import { CHUNK_NOISE, gaussian, noisyUnit, topicCentres } from "./vectors.ts";
 
 /** Stored with the loaded database: change it whenever the generated data changes. */
-export const DATA_VERSION = "search-data-v1";
+export const DATA_VERSION = "search-data-v2";
 
 export interface SearchDataShape {
   readonly chunks: number;

@@ -1,26 +1,28 @@
 /**
- * The search benchmark's database on the server (`pgrag_bench_search`, or
- * `pgrag_bench_search_quick` for --quick, so a smoke run never throws away the full data set):
- * migrated with the project's runner, holding the generated tenants, documents and chunks in
- * pgrag's tables and the same rows in the seed's schema. Loading 100,000 chunks and building the
- * indexes takes minutes, so a run reuses the database when its marker names the same data set
- * and its migrations are current; it is rebuilt on --rebuild, on another data set, or when a
- * migration it was built with has since been edited (the runner refuses such a database).
+ * The search benchmark's database (`pgrag_bench_search`, or `pgrag_bench_search_quick` for
+ * --quick, so a smoke run never throws away the full data set): the generated tenants,
+ * documents and chunks written as pgrag writes them, and the same rows in the seed's schema.
+ * Loading 100,000 chunks and building the indexes takes minutes, so the database is kept
+ * between runs (harness/reusable-database.ts) and rebuilt on --rebuild or another data set.
  */
 import type postgres from "postgres";
-import { MigrationError } from "../../shared/db/migrations.ts";
+import type { Run } from "../harness/benchmark.ts";
+import { prepareDatabase } from "../harness/reusable-database.ts";
+import { createTenants } from "../harness/tenants.ts";
+import { buildVectorIndex, dropVectorIndex } from "../harness/vector-index.ts";
+import { type TenantDocument, writeDocuments } from "../harness/write-documents.ts";
 import { vectorLiteral } from "../../shared/vector-text.ts";
-import { connect, migrateDatabase, withDatabase } from "../harness/databases.ts";
-import { copyIn, copyLine, lazyLines } from "../harness/copy-stream.ts";
-import { type GeneratedDocument, generateDocuments, type SearchDataSet } from "./data.ts";
+import {
+  DATA_VERSION,
+  type GeneratedDocument,
+  generateDocuments,
+  type SearchDataSet,
+} from "./data.ts";
 import { createSeed003 } from "./seed003.ts";
-import { setVectorIndex } from "../harness/vector-index.ts";
-
-const DOCUMENTS_PER_COPY = 500;
 
 export interface LoadTimes {
-  /** Generating and copying the rows, with the HNSW index absent. */
-  readonly copySeconds: number;
+  /** Generating and writing the rows through pgrag.upsert_documents, the HNSW index absent. */
+  readonly writeSeconds: number;
   readonly hnswSeconds: number;
   /** Filling the seed's table and building its indexes. */
   readonly seedSeconds: number;
@@ -35,163 +37,88 @@ export interface SearchDatabase {
   readonly reused: boolean;
 }
 
-interface Options {
-  readonly quick: boolean;
-  readonly rebuild: boolean;
-  /** Which data set the database must hold: the shape, version and corpus hash. */
-  readonly fingerprint: string;
-  readonly progress: (message: string) => void;
-}
-
+/** The database holding `data`, whose texts come from the corpus of that SHA-256. */
 export async function prepareSearchDatabase(
-  server: postgres.Sql,
-  serverUrl: string,
+  run: Run,
   data: SearchDataSet,
-  options: Options,
+  corpusSha256: string,
+  options: { readonly quick: boolean; readonly rebuild: boolean },
 ): Promise<SearchDatabase> {
-  const name = options.quick ? "pgrag_bench_search_quick" : "pgrag_bench_search";
-  const url = withDatabase(serverUrl, name);
-  const exists = (await server`select 1 from pg_database where datname = ${name}`).length > 0;
-  if (exists && !options.rebuild) {
-    const load = await reusableLoad(url, data, options);
-    if (load) return { name, url, load, reused: true };
-  }
-  options.progress(
-    `building ${name}: ${data.shape.chunks} chunks in ${data.tenants.length} tenants`,
-  );
-  await server`drop database if exists ${server(name)} with (force)`;
-  await server`create database ${server(name)}`;
-  await migrateDatabase(url, data.shape.dimension);
-  const sql = connect(url);
-  try {
-    const load = await loadDataSet(sql, data, options.progress);
-    // Written last, so an interrupted load is never taken for a complete one.
-    await sql`create table public.search_bench_load (fingerprint text not null, load jsonb not null)`;
-    await sql`
-      insert into public.search_bench_load
-      values (${options.fingerprint}, ${sql.json({ ...load })})`;
-    return { name, url, load, reused: false };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  const prepared = await prepareDatabase<LoadTimes>(run, {
+    name: options.quick ? "pgrag_bench_search_quick" : "pgrag_bench_search",
+    embeddingDim: data.shape.dimension,
+    fingerprint: JSON.stringify({ version: DATA_VERSION, shape: data.shape, corpus: corpusSha256 }),
+    reuse: !options.rebuild,
+    contents: `${data.shape.chunks} chunks in ${data.tenants.length} tenants`,
+    load: (sql) => loadDataSet(sql, data, run.progress),
+    async check(sql) {
+      const [counts] = await sql<{ pgrag: number; seed: number }[]>`
+        select (select count(*)::integer from pgrag.chunks) as pgrag,
+               (select count(*)::integer from seed003.documents) as seed`;
+      return counts.pgrag === data.shape.chunks && counts.seed === data.shape.chunks
+        ? undefined
+        : `${counts.pgrag} chunks and ${counts.seed} seed rows`;
+    },
+  });
+  return { name: prepared.name, url: prepared.url, load: prepared.marker, reused: prepared.reused };
 }
 
 /**
- * Applies pending migrations (a new search function arrives this way) and returns the stored
- * load times when the database holds exactly this data set; undefined when it must be rebuilt.
- */
-async function reusableLoad(
-  url: string,
-  data: SearchDataSet,
-  options: Options,
-): Promise<LoadTimes | undefined> {
-  try {
-    await migrateDatabase(url, data.shape.dimension);
-  } catch (error) {
-    if (!(error instanceof MigrationError)) throw error;
-    options.progress(`rebuilding: ${error.message}`);
-    return undefined;
-  }
-  const sql = connect(url);
-  try {
-    const [{ marker }] = await sql<{ marker: string | null }[]>`
-      select to_regclass('public.search_bench_load')::text as marker`;
-    const [stored] = marker === null ? [] : await sql<{ fingerprint: string; load: LoadTimes }[]>`
-      select fingerprint, load from public.search_bench_load`;
-    if (stored?.fingerprint !== options.fingerprint) {
-      options.progress("rebuilding: the database holds another data set or an incomplete load");
-      return undefined;
-    }
-    const [counts] = await sql<{ pgrag: number; seed: number }[]>`
-      select (select count(*)::integer from pgrag.chunks) as pgrag,
-             (select count(*)::integer from seed003.documents) as seed`;
-    if (counts.pgrag !== data.shape.chunks || counts.seed !== data.shape.chunks) {
-      options.progress(`rebuilding: ${counts.pgrag} chunks and ${counts.seed} seed rows`);
-      return undefined;
-    }
-    options.progress(`reusing the loaded database (${counts.pgrag} chunks); --rebuild to reload`);
-    return stored.load;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-/**
- * Tenants, then documents and chunks by COPY in groups (only a group's vectors in memory) with
- * the HNSW index dropped, then one bulk index build (far faster than growing the graph row by
- * row), the seed's copy of the rows, and VACUUM ANALYZE so the planner knows the tenants' sizes.
+ * Tenants, then documents and chunks through pgrag.upsert_documents with the HNSW index dropped,
+ * then one bulk index build (far faster than growing the graph row by row), the seed's copy of
+ * the rows, and VACUUM ANALYZE so the planner knows the tenants' sizes.
  */
 async function loadDataSet(
   sql: postgres.Sql,
   data: SearchDataSet,
   progress: (message: string) => void,
 ): Promise<LoadTimes> {
-  const copyStarted = performance.now();
-  await sql`
-    insert into pgrag.tenants ${
-    sql(data.tenants.map((t) => ({ id: t.id, name: `Tenant ${t.number}`, slug: t.slug })))
-  }`;
-  await setVectorIndex(sql, false);
-  let group: GeneratedDocument[] = [];
-  let copied = 0;
-  for (const document of generateDocuments(data)) {
-    group.push(document);
-    if (group.length === DOCUMENTS_PER_COPY) {
-      copied += await copyGroup(sql, group);
-      group = [];
-      if (copied % 20_000 === 0) progress(`  ${copied} chunks copied`);
-    }
-  }
-  if (group.length > 0) await copyGroup(sql, group);
-  const copySeconds = (performance.now() - copyStarted) / 1000;
-  progress(`copied in ${copySeconds.toFixed(0)} s; building the HNSW index`);
-  const hnswSeconds = await setVectorIndex(sql, true);
+  const writeStarted = performance.now();
+  await createTenants(
+    sql,
+    data.tenants.map((t) => ({ id: t.id, name: `Tenant ${t.number}`, slug: t.slug })),
+  );
+  const index = await dropVectorIndex(sql);
+  await writeDocuments(sql, inputs(generateDocuments(data), progress));
+  const writeSeconds = (performance.now() - writeStarted) / 1000;
+  progress(`written in ${writeSeconds.toFixed(0)} s; building the HNSW index`);
+  const hnswSeconds = await buildVectorIndex(sql, index);
   progress(`HNSW index built in ${hnswSeconds.toFixed(0)} s; filling the seed's schema`);
   const seedSeconds = await createSeed003(sql);
   progress(`seed schema built in ${seedSeconds.toFixed(0)} s; vacuuming`);
   const vacuumStarted = performance.now();
   await sql`vacuum analyze pgrag.tenants, pgrag.documents, pgrag.chunks, seed003.documents`;
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
-  return { copySeconds, hnswSeconds, seedSeconds, vacuumSeconds };
+  return { writeSeconds, hnswSeconds, seedSeconds, vacuumSeconds };
 }
 
-/** COPYs a group's documents, then their chunks; returns the number of chunks. */
-async function copyGroup(sql: postgres.Sql, documents: readonly GeneratedDocument[]) {
-  await copyRows(sql, "documents", documents, {
-    tenant_id: (d) => d.tenantId,
-    id: (d) => d.id,
-    title: (d) => d.title,
-    content: (d) => d.content,
-    status: () => "processed",
-    chunks_count: (d) => d.chunks.length,
-  });
-  const chunks = documents.flatMap((d) => d.chunks.map((chunk) => ({ d, chunk })));
-  await copyRows(sql, "chunks", chunks, {
-    tenant_id: ({ d }) => d.tenantId,
-    id: ({ chunk }) => chunk.id,
-    document_id: ({ d }) => d.id,
-    chunk_index: ({ chunk }) => chunk.index,
-    content: ({ chunk }) => chunk.content,
-    tokens: ({ chunk }) => chunk.tokens,
-    metadata: ({ chunk }) => JSON.stringify(chunk.metadata),
-    embedding: ({ chunk }) => vectorLiteral(chunk.embedding),
-  });
-  return chunks.length;
-}
-
-/** COPY into a pgrag table, one column per entry of `columns` (its name and its value). */
-function copyRows<T>(
-  sql: postgres.Sql,
-  table: "documents" | "chunks",
-  rows: readonly T[],
-  columns: Record<string, (row: T) => string | number>,
-): Promise<void> {
-  const names = Object.keys(columns);
-  const values = Object.values(columns);
-  return copyIn(
-    sql,
-    (connection) =>
-      connection`copy ${connection("pgrag." + table)} (${connection(names)}) from stdin`,
-    lazyLines(rows, (row) => copyLine(values.map((value) => value(row)))),
-  );
+/** The generated documents as `POST /documents` takes them, with progress every 20,000 chunks. */
+function* inputs(
+  documents: Iterable<GeneratedDocument>,
+  progress: (message: string) => void,
+): Generator<TenantDocument> {
+  let chunks = 0;
+  for (const d of documents) {
+    yield {
+      tenantId: d.tenantId,
+      document: {
+        id: d.id,
+        title: d.title,
+        content: d.content,
+        chunks: d.chunks.map((chunk) => ({
+          id: chunk.id,
+          content: chunk.content,
+          chunk_index: chunk.index,
+          tokens: chunk.tokens,
+          metadata: { ...chunk.metadata },
+          embedding: vectorLiteral(chunk.embedding),
+        })),
+      },
+    };
+    const before = chunks;
+    chunks += d.chunks.length;
+    if (Math.floor(chunks / 20_000) > Math.floor(before / 20_000)) {
+      progress(`  ${chunks} chunks written`);
+    }
+  }
 }

@@ -1,21 +1,21 @@
 /**
- * Times the methods of one case on the same queries. Methods take turns query by query, each
- * query starting with the next method in the rotation, so a burst of noise on this shared
- * 2-core machine lands on all of them alike and the ratios between them stay fair. Warm-up
- * queries run first and are not counted: they load the tenant's pages and index into memory.
+ * Times the methods of one case on the same queries, taking turns query by query
+ * (harness/take-turns.ts) so noise lands on all of them alike. Warm-up queries run first and are
+ * not counted: they load the tenant's pages and index into memory.
  */
+import { takeTurns } from "../harness/take-turns.ts";
 import type { SearchCase, SearchMethod } from "./methods.ts";
 import type { SearchQuery } from "./queries.ts";
 
 export interface MethodResult {
   readonly method: SearchMethod;
   readonly efSearch: number;
-  readonly latenciesMs: readonly number[];
+  readonly latenciesMs: number[];
   /** Per query: the share of the exact top k it found (1 when the exact answer is empty). */
-  readonly recalls: readonly number[];
-  readonly rows: readonly number[];
+  readonly recalls: number[];
+  readonly rows: number[];
   /** Per query: how many rows the exact scan returned, what a complete answer holds. */
-  readonly expectedRows: readonly number[];
+  readonly expectedRows: number[];
 }
 
 export interface CaseQueries {
@@ -36,26 +36,23 @@ export async function measureCase(
     const warmups = queries.warmup.slice(0, method.maxQueries ? 1 : undefined);
     for (const query of warmups) await method.search(c, query, efSearch);
   }
-  const results = runnable.map((method) => ({
+  const results: MethodResult[] = runnable.map((method) => ({
     method,
     efSearch,
-    latenciesMs: [] as number[],
-    recalls: [] as number[],
-    rows: [] as number[],
-    expectedRows: [] as number[],
+    latenciesMs: [],
+    recalls: [],
+    rows: [],
+    expectedRows: [],
   }));
-  for (const [i, query] of queries.measured.entries()) {
-    for (let turn = 0; turn < results.length; turn++) {
-      const result = results[(i + turn) % results.length];
-      if (i >= (result.method.maxQueries ?? Infinity)) continue;
-      const started = performance.now();
-      const found = await result.method.search(c, query, efSearch);
-      result.latenciesMs.push(performance.now() - started);
-      result.recalls.push(recall(found, queries.truth[i]));
-      result.rows.push(found.length);
-      result.expectedRows.push(queries.truth[i].length);
-    }
-  }
+  await takeTurns(results, queries.measured.length, async (result, i) => {
+    if (i >= (result.method.maxQueries ?? Infinity)) return;
+    const started = performance.now();
+    const found = await result.method.search(c, queries.measured[i], efSearch);
+    result.latenciesMs.push(performance.now() - started);
+    result.recalls.push(recall(found, queries.truth[i]));
+    result.rows.push(found.length);
+    result.expectedRows.push(queries.truth[i].length);
+  });
   return results;
 }
 
@@ -64,15 +61,4 @@ export function recall(found: readonly number[], truth: readonly number[]): numb
   if (truth.length === 0) return 1;
   const wanted = new Set(truth);
   return found.filter((id) => wanted.has(id)).length / truth.length;
-}
-
-/** The nearest-rank percentile: the smallest value with at least p% of values at or below it. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-export function mean(values: readonly number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }

@@ -5,8 +5,9 @@
  * statements, as pgrag's server does: a prepared statement would soon get a generic plan that
  * ignores which tenant it is for.
  */
-import { Buffer } from "node:buffer";
 import type postgres from "postgres";
+import { embeddingBase64, type PgragServer, postToApi } from "../harness/pgrag-server.ts";
+import { inTenant } from "../harness/tenant-transaction.ts";
 import { seed003Search } from "./seed003.ts";
 import type { SearchQuery } from "./queries.ts";
 
@@ -41,30 +42,21 @@ export function chunkNumber(id: string): number {
 }
 
 /** POST /rag/v1/search with the embedding as base64 of its float32 bytes. */
-export function pgragHttp(origin: string, mode: PgragMode): SearchMethod {
+export function pgragHttp(server: PgragServer, mode: PgragMode): SearchMethod {
   return {
     id: `pgrag-http-${mode}`,
     label: `pgrag ${mode}, HTTP`,
     usesEfSearch: mode !== "keyword",
     supportsFilter: true,
     async search(c, query, efSearch) {
-      const body = {
+      const { text } = await postToApi(server, SEARCH_ROUTE, c.apiKey, {
         query: query.text,
-        embedding: Buffer.from(query.embedding.buffer).toString("base64"),
+        embedding: embeddingBase64(query.embedding),
         mode,
         top_k: c.topK,
         ef_search: efSearch,
         ...(c.filter ? { filter: c.filter } : {}),
-      };
-      const response = await fetch(origin + SEARCH_ROUTE, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-API-Key": c.apiKey },
-        body: JSON.stringify(body),
       });
-      const text = await response.text();
-      if (response.status !== 200) {
-        throw new Error(`POST ${SEARCH_ROUTE} answered ${response.status}: ${text}`);
-      }
       const results = (JSON.parse(text) as { results: { chunk_id: string }[] }).results;
       return results.map((row) => chunkNumber(row.chunk_id));
     },
@@ -79,15 +71,11 @@ export function pgragSql(sql: postgres.Sql, mode: PgragMode): SearchMethod {
     usesEfSearch: mode !== "keyword",
     supportsFilter: true,
     async search(c, query, efSearch) {
-      const rows = await sql.begin(async (tx) => {
-        await tx`
-          select set_config('role', 'pgrag_api', true),
-                 set_config('pgrag.tenant_id', ${c.tenantId}, true)`;
-        return await tx<{ chunk_id: string }[]>`
+      const rows = await inTenant(sql, c.tenantId, (tx) =>
+        tx<{ chunk_id: string }[]>`
           select chunk_id from pgrag.hybrid_search(
             ${query.text}, ${query.vector}::vector, ${c.topK}, ${tx.json(c.filter ?? {})},
-            ${mode}, ef_search => ${efSearch}::integer)`;
-      });
+            ${mode}, ef_search => ${efSearch}::integer)`);
       return rows.map((row) => chunkNumber(row.chunk_id));
     },
   };

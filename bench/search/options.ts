@@ -2,10 +2,11 @@
  * Flags of `deno task bench search`. The defaults are the issue's sizes; --quick is a smoke run
  * on a tenth of the data that finishes in a couple of minutes; explicit values win over --quick.
  */
-import { parseFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
+import type { BenchmarkCli } from "../harness/benchmark.ts";
+import { type ParsedFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
+import { SCIFACT_DATA_FLAG, sciFactDir } from "../harness/scifact-files.ts";
 
 export interface SearchOptions {
-  readonly help: boolean;
   readonly quick: boolean;
   readonly rebuild: boolean;
   readonly chunks: number;
@@ -19,53 +20,53 @@ export interface SearchOptions {
   /** The second ef_search, measured when recall at the first is short of the target. */
   readonly highEfSearch: number;
   readonly topK: number;
+  /** The SciFact folder: its abstracts are the chunks' text. */
+  readonly dataDir: URL;
 }
 
-export const SEARCH_HELP = `usage: deno task bench search [flags]
-
-Measures search latency (p50/p95), recall@10 against an exact scan and rows returned, on
+const ABOUT =
+  `Measures search latency (p50/p95), recall@10 against an exact scan and rows returned, on
 100 tenants of skewed size (one holds 30%), for a large and a small tenant, with and without a
 1%-selective metadata filter, in one run:
   pgrag hybrid_search over HTTP and in SQL (hybrid, vector and keyword modes),
   seed 003's hybrid_search (the reference design) on the same rows,
   a bare HNSW query on pgrag.chunks (the semantic arm's lower bound),
-  the exact scan (ground truth).
+  the exact scan (ground truth).`;
 
-flags:
-  --chunks N         chunks in the data set (default 100000; a multiple of 1000)
-  --queries N        measured queries per case and method (default 50)
-  --seed-queries N   measured queries per case for seed 003 (default 15)
-  --warmup N         unmeasured queries per case and method first (default 5)
-  --ef-search N      hnsw ef_search for pgrag and the bare HNSW query (default 40)
-  --high-ef-search N measured too when recall@10 at --ef-search is below 0.95 (default 100)
-  --top-k N          results per query (default 10)
-  --quick            smoke run: --chunks 10000 --queries 20 --seed-queries 5 --warmup 2
-  --rebuild          reload the data even when the loaded database matches
-  --help             this text
+const FLAGS = [
+  {
+    name: "chunks",
+    value: "N",
+    help: "chunks in the data set (default 100000; a multiple of 1000)",
+  },
+  { name: "queries", value: "N", help: "measured queries per case and method (default 50)" },
+  { name: "seed-queries", value: "N", help: "measured queries per case for seed 003 (default 15)" },
+  { name: "warmup", value: "N", help: "unmeasured queries per case and method first (default 5)" },
+  {
+    name: "ef-search",
+    value: "N",
+    help: "hnsw ef_search for pgrag and the bare HNSW query (default 40)",
+  },
+  {
+    name: "high-ef-search",
+    value: "N",
+    help: "measured too when recall@10 at --ef-search is below 0.95 (default 100)",
+  },
+  { name: "top-k", value: "N", help: "results per query (default 10)" },
+  { name: "rebuild", help: "reload the data even when the loaded database matches" },
+  SCIFACT_DATA_FLAG,
+];
 
-The data lives in its own database on the server (pgrag_bench_search, or
-pgrag_bench_search_quick with --quick), kept between runs and reused while it matches.
-Server: $PGRAG_BENCH_DATABASE_URL, else $DATABASE_URL, else the local default.`;
+const QUICK = "--chunks 10000 --queries 20 --seed-queries 5 --warmup 2";
 
-export function parseSearchOptions(args: readonly string[]): SearchOptions {
-  const flags = parseFlags(args, {
-    values: [
-      "chunks",
-      "queries",
-      "seed-queries",
-      "warmup",
-      "ef-search",
-      "high-ef-search",
-      "top-k",
-    ],
-    switches: ["quick", "rebuild", "help"],
-  });
-  const quick = flags.switches.has("quick");
+const NOTES = `The data lives in its own database on the server (pgrag_bench_search, or
+pgrag_bench_search_quick with --quick), kept between runs and reused while it matches.`;
+
+function searchOptions(flags: ParsedFlags, quick: boolean): SearchOptions {
   const chunks = positiveIntFlag(flags, "chunks", quick ? 10_000 : 100_000);
   // 100 tenants in whole documents of 10, and one topic per 100 chunks.
   if (chunks % 1000 !== 0) throw new UsageError("--chunks must be a multiple of 1000");
   return {
-    help: flags.switches.has("help"),
     quick,
     rebuild: flags.switches.has("rebuild"),
     chunks,
@@ -75,5 +76,14 @@ export function parseSearchOptions(args: readonly string[]): SearchOptions {
     efSearch: positiveIntFlag(flags, "ef-search", 40),
     highEfSearch: positiveIntFlag(flags, "high-ef-search", 100),
     topK: positiveIntFlag(flags, "top-k", 10),
+    dataDir: sciFactDir(flags),
   };
 }
+
+export const searchCli: BenchmarkCli<SearchOptions> = {
+  about: ABOUT,
+  flags: FLAGS,
+  quick: QUICK,
+  notes: NOTES,
+  options: searchOptions,
+};

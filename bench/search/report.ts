@@ -3,11 +3,12 @@
  * method's latency, recall and row counts per case, and how the data was made and measured.
  */
 import { describeMachine, type MachineFacts } from "../harness/machine-facts.ts";
+import { mean, percentile } from "../harness/statistics.ts";
+import { check, formatInt, formatMs, formatRatio, markdownTable } from "../harness/table.ts";
 import type { SearchDataSet } from "./data.ts";
 import type { SearchDatabase } from "./database.ts";
-import { mean, type MethodResult, percentile } from "./measure.ts";
+import type { MethodResult } from "./measure.ts";
 import type { SearchOptions } from "./options.ts";
-import { formatInt, markdownTable } from "../harness/table.ts";
 
 export interface CaseResult {
   /** The tenant, its size and the filter. */
@@ -23,7 +24,6 @@ export interface SearchReportInput {
   readonly data: SearchDataSet;
   readonly database: SearchDatabase;
   readonly cases: readonly CaseResult[];
-  readonly notes: readonly string[];
 }
 
 const TARGET_SPEEDUP = 20;
@@ -75,9 +75,6 @@ function find(c: CaseResult, methodId: string, efSearch?: number): MethodResult 
 }
 
 const p50 = (r: MethodResult) => percentile(r.latenciesMs, 50);
-const ms = (value: number) => value < 10 ? value.toFixed(2) : value.toFixed(1);
-const ratio = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)}×`;
-const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 /** Queries whose row count was the exact scan's: top_k, or all the filter keeps if fewer. */
 function complete(r: MethodResult): number {
@@ -96,7 +93,7 @@ function targetsTable({ cases, options }: SearchReportInput): string {
       ? (() => {
         const speedup = percentile(seed.latenciesMs, 50) / p50(hybrid);
         const recallOk = mean(hybrid.recalls) >= mean(seed.recalls);
-        return `${ratio(speedup)} ${check(speedup >= TARGET_SPEEDUP && recallOk)}`;
+        return `${formatRatio(speedup)} ${check(speedup >= TARGET_SPEEDUP && recallOk)}`;
       })()
       : "n/a (no filter parameter)";
     const recallCell = `${mean(vector.recalls).toFixed(3)} / ${mean(hybrid.recalls).toFixed(3)}` +
@@ -115,7 +112,7 @@ function targetsTable({ cases, options }: SearchReportInput): string {
       seedCell,
       `${recallCell} ${check(mean(vector.recalls) >= TARGET_RECALL)}`,
       rowsCell,
-      `${ratio(overhead)} ${check(overhead <= TARGET_OVERHEAD)}`,
+      `${formatRatio(overhead)} ${check(overhead <= TARGET_OVERHEAD)}`,
     ];
   });
   return markdownTable([
@@ -136,8 +133,8 @@ function detailsTable({ cases }: SearchReportInput): string {
         r.method.label,
         r.method.usesEfSearch ? String(r.efSearch) : "",
         String(r.latenciesMs.length),
-        ms(percentile(r.latenciesMs, 50)),
-        ms(percentile(r.latenciesMs, 95)),
+        formatMs(percentile(r.latenciesMs, 50)),
+        formatMs(percentile(r.latenciesMs, 95)),
         keyword ? "—" : mean(r.recalls).toFixed(3),
         `${Math.min(...r.rows)}–${Math.max(...r.rows)}`,
         keyword ? "—" : `${complete(r)}/${r.rows.length}`,
@@ -180,25 +177,26 @@ function dataParagraph({ data, database }: SearchReportInput): string {
     "filter keeps, in filtered cases); the query text is 3 consecutive words of 5 letters or more",
     'from its first sentence (e.g. "levels hydroxynonenal patients"), the embedding its topic\'s',
     "centre plus noise (cosine ≈ 0.85 to the centre).",
-    `Everything is seeded (seed ${shape.seed}): every run loads and asks the same. Loaded with`,
-    `COPY into pgrag's tables as the superuser, the HNSW index built afterwards; the database`,
+    `Everything is seeded (seed ${shape.seed}): every run loads and asks the same. Written as`,
+    "pgrag writes (pgrag.upsert_documents, 500 chunks a call), the HNSW index built afterwards; the",
+    "database",
     `${database.name} was ${database.reused ? "reused from an earlier run" : "built in this run"}.`,
   ].join(" ");
 }
 
-function measurementNotes({ database, options, notes }: SearchReportInput): string[] {
+function measurementNotes({ database, options }: SearchReportInput): string[] {
   const load = database.load;
   return [
     `Loading (untimed, ${database.reused ? "in the run that built the database" : "this run"}): ` +
-    `COPY ${load.copySeconds.toFixed(0)} s, HNSW build ${load.hnswSeconds.toFixed(0)} s, ` +
+    `writing ${load.writeSeconds.toFixed(0)} s, HNSW build ${load.hnswSeconds.toFixed(0)} s, ` +
     `seed 003's copy and indexes ${load.seedSeconds.toFixed(0)} s, VACUUM ANALYZE ` +
     `${load.vacuumSeconds.toFixed(0)} s.`,
     "Latency is the client's wall time for one search, the transaction included, on loopback; " +
     "methods take turns query by query (each query starting with the next method), so noise on " +
     "the shared machine lands on all alike. No prepared statements, as pgrag's server runs.",
     "pgrag in SQL: `begin; select set_config('role', 'pgrag_api', true), " +
-    "set_config('pgrag.tenant_id', …, true); select … from pgrag.hybrid_search(…); commit;` with " +
-    "row level security in force. HTTP: POST /rag/v1/search with a reader key, the embedding " +
+    "set_config('pgrag.tenant_id', …, true), …; select … from pgrag.hybrid_search(…); commit;` " +
+    "(the context pgrag's database seam sets) with row level security in force. HTTP: POST /rag/v1/search with a reader key, the embedding " +
     "as base64 float32, to pgrag's app served in this process.",
     "Seed 003: its table, its seven indexes (IVFFlat lists = 100, GIN on to_tsvector of content " +
     "and title, GIN on metadata, B-tree on tenant_id …) and its hybrid_search as the seed gives " +
@@ -220,6 +218,5 @@ function measurementNotes({ database, options, notes }: SearchReportInput): stri
     "Keyword mode has no vector ground truth (—).",
     "Complete: queries answered with as many rows as the exact scan returned (top_k, or all " +
     "the tenant's chunks the filter keeps when fewer).",
-    ...notes,
   ];
 }

@@ -4,10 +4,9 @@
  * base64 of their little-endian float32 bytes (4 bytes a value instead of ~20 as decimal text);
  * the server decodes them and writes each batch with one set-based statement per table.
  */
-import { Buffer } from "node:buffer";
 import type { IngestPath } from "../path.ts";
 import { type ChunkRow, type DocumentRow, type IngestRows, warmupRows } from "../rows.ts";
-import { startPgragServer } from "../../harness/pgrag-server.ts";
+import { embeddingBase64, postToApi, startPgragServer } from "../../harness/pgrag-server.ts";
 
 const CHUNKS_PER_REQUEST = 500;
 const DOCUMENTS_ROUTE = "/rag/v1/documents";
@@ -33,21 +32,14 @@ function httpPath(id: "1" | "1p", inFlight: number): IngestPath {
       (inFlight === 1 ? "sequential" : `${inFlight} requests in flight`),
     async open(target) {
       const server = startPgragServer(target.databaseUrl, target.embeddingDim);
-      const headers = { "Content-Type": "application/json", "X-API-Key": target.apiKey };
       let databaseMs = 0;
 
       const post = async (batch: readonly DocumentWithChunks[]) => {
-        const response = await fetch(server.origin + DOCUMENTS_ROUTE, {
-          method: "POST",
-          headers,
-          body: JSON.stringify({ documents: batch.map(requestDocument) }),
+        const { text, headers } = await postToApi(server, DOCUMENTS_ROUTE, target.apiKey, {
+          documents: batch.map(requestDocument),
         });
-        const text = await response.text();
-        if (response.status !== 200) {
-          throw new Error(`path 1: POST ${DOCUMENTS_ROUTE} answered ${response.status}: ${text}`);
-        }
         assertOutcome(batch, text);
-        databaseMs += serverTimingDb(response.headers.get("Server-Timing"));
+        databaseMs += serverTimingDb(headers.get("Server-Timing"));
       };
 
       try {
@@ -113,14 +105,9 @@ function requestDocument({ document, chunks }: DocumentWithChunks) {
       content: chunk.content,
       chunk_index: chunk.chunkIndex,
       tokens: chunk.tokens,
-      embedding: base64Float32(chunk.embedding),
+      embedding: embeddingBase64(chunk.embedding),
     })),
   };
-}
-
-/** The raw bytes of the array: little-endian on every platform Deno runs on. */
-function base64Float32(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
 }
 
 /** Fails unless the server reports every document of the batch with all its chunks. */

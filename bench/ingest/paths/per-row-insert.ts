@@ -3,7 +3,7 @@
  * each its own autocommitted statement, awaited before the next is sent. Every row costs a full
  * round trip and a commit (a WAL flush), which is what the latency cells expose.
  */
-import { upsertChunk, upsertDocument } from "../baseline-statements.ts";
+import { upsertChunk, upsertDocument } from "../lightrag-statements.ts";
 import type { IngestPath } from "../path.ts";
 import { type IngestRows, warmupRows } from "../rows.ts";
 import { openWriterConnection } from "../writer-connection.ts";

@@ -7,7 +7,7 @@
  * warm-up write and ../writer-connection.ts's large write buffer.
  */
 import type postgres from "postgres";
-import { upsertChunk, upsertDocument } from "../baseline-statements.ts";
+import { upsertChunk, upsertDocument } from "../lightrag-statements.ts";
 import type { IngestPath } from "../path.ts";
 import { type IngestRows, warmupRows } from "../rows.ts";
 import { openWriterConnection } from "../writer-connection.ts";
