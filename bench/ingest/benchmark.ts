@@ -12,7 +12,7 @@ import { buildVectorIndex, dropVectorIndex } from "../harness/vector-index.ts";
 import { SIMULATED_RTT_MS } from "./cells.ts";
 import { measurePath, type PathResult } from "./measure-path.ts";
 import { CHUNKS_PER_DOCUMENT, chunksFor, ingestCli, type IngestOptions } from "./options.ts";
-import type { IngestPath } from "./path.ts";
+import type { IngestPath } from "./paths/path.ts";
 import { copyPath } from "./paths/copy.ts";
 import { httpApiPath, httpApiTwoInFlightPath } from "./paths/http-api.ts";
 import { perRowInsertPath } from "./paths/per-row-insert.ts";

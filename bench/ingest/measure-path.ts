@@ -4,7 +4,7 @@
  */
 import type postgres from "postgres";
 import type { Cell } from "./cells.ts";
-import type { IngestPath, PathId } from "./path.ts";
+import type { IngestPath, PathId } from "./paths/path.ts";
 import { ingestRows } from "./rows.ts";
 import type { SyntheticDocument } from "./synthetic-chunks.ts";
 import { verifyRows } from "./verify-rows.ts";

@@ -7,7 +7,7 @@
 import type { BenchmarkCli } from "../harness/benchmark.ts";
 import { listFlag, type ParsedFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
 import { type Cell, CELL_IDS, CELLS } from "./cells.ts";
-import { PATH_IDS, type PathId } from "./path.ts";
+import { PATH_IDS, type PathId } from "./paths/path.ts";
 
 export const CHUNKS_PER_DOCUMENT = 10;
 

@@ -5,7 +5,7 @@
  */
 import type { Cell } from "./cells.ts";
 import type { IngestOptions } from "./options.ts";
-import type { IngestPath, PathId } from "./path.ts";
+import type { IngestPath, PathId } from "./paths/path.ts";
 import { describeMachine, type MachineFacts } from "../harness/machine-facts.ts";
 import type { PathResult } from "./measure-path.ts";
 import { formatInt, markdownTable } from "../harness/table.ts";

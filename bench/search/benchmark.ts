@@ -26,7 +26,7 @@ import {
 import { searchCli, type SearchOptions } from "./options.ts";
 import { makeQueries } from "./queries.ts";
 import { type CaseResult, renderSearchReport } from "./report.ts";
-import type { TenantPlan } from "./tenants.ts";
+import type { TenantPlan } from "./tenant-plan.ts";
 
 const TARGET_RECALL = 0.95;
 /** The 1%-selective filter: every chunk has metadata {"bucket": number % 100, ...}. */

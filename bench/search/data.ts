@@ -1,13 +1,13 @@
 /**
  * The search benchmark's data set, fully determined by its shape and the SciFact corpus: tenants
- * of skewed sizes (tenants.ts), one topic per 100 chunks with a SciFact abstract for text
+ * of skewed sizes (tenant-plan.ts), one topic per 100 chunks with a SciFact abstract for text
  * (texts.ts) and a clustered vector centre (vectors.ts), and documents of 10
  * chunks, each document about one of its tenant's topics. Every part draws from its own seeded
  * stream, so the centres can be rebuilt for the queries without generating the chunks again.
  */
 import type { CorpusDocument } from "../harness/scifact-files.ts";
 import { type Random, randomInt, seededRandom } from "../harness/seeded-random.ts";
-import { planTenants, type TenantPlan, tenantSizes } from "./tenants.ts";
+import { planTenants, type TenantPlan, tenantSizes } from "./tenant-plan.ts";
 import { chunkText, pickTopics, type Topic } from "./texts.ts";
 import { CHUNK_NOISE, gaussian, noisyUnit, topicCentres } from "./vectors.ts";
 

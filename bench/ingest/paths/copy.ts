@@ -4,7 +4,7 @@
  * fails the whole COPY), which is why it is a reference point rather than an ingest API.
  */
 import { copyIn, copyLine, lazyLines } from "../copy-stream.ts";
-import type { IngestPath } from "../path.ts";
+import type { IngestPath } from "./path.ts";
 import { type ChunkRow, type DocumentRow, pgvectorText } from "../rows.ts";
 import { openWriterConnection } from "../writer-connection.ts";
 

@@ -4,7 +4,7 @@
  * base64 of their little-endian float32 bytes (4 bytes a value instead of ~20 as decimal text);
  * the server decodes them and writes each batch with one set-based statement per table.
  */
-import type { IngestPath } from "../path.ts";
+import type { IngestPath } from "./path.ts";
 import { type ChunkRow, type DocumentRow, type IngestRows, warmupRows } from "../rows.ts";
 import { embeddingBase64, postToApi, startPgragServer } from "../../harness/pgrag-server.ts";
 

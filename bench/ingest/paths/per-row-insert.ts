@@ -4,7 +4,7 @@
  * round trip and a commit (a WAL flush), which is what the latency cells expose.
  */
 import { upsertChunk, upsertDocument } from "../lightrag-statements.ts";
-import type { IngestPath } from "../path.ts";
+import type { IngestPath } from "./path.ts";
 import { type IngestRows, warmupRows } from "../rows.ts";
 import { openWriterConnection } from "../writer-connection.ts";
 

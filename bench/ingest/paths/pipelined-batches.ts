@@ -8,7 +8,7 @@
  */
 import type postgres from "postgres";
 import { upsertChunk, upsertDocument } from "../lightrag-statements.ts";
-import type { IngestPath } from "../path.ts";
+import type { IngestPath } from "./path.ts";
 import { type IngestRows, warmupRows } from "../rows.ts";
 import { openWriterConnection } from "../writer-connection.ts";
 

@@ -4,7 +4,7 @@
  * embeddings in memory to rows committed, so each path pays for turning vectors into its own
  * wire format (pgvector text, base64 JSON) just as a real writer would.
  */
-import type { IngestRows } from "./rows.ts";
+import type { IngestRows } from "../rows.ts";
 
 /** "1p" is pgrag's HTTP path with two requests in flight, as a client uploading in parallel. */
 export type PathId = "1" | "1p" | "2" | "3" | "4";
