@@ -121,7 +121,7 @@ export function renderIngestReport(report: IngestReport): string {
     "writer, including pgrag's server, and PostgreSQL; the HTTP hop is loopback).",
     "- Every path starts from the identical table: a fresh file copy of a template database " +
     "(migrated, preloaded, indexed, vacuumed), with the HNSW index dropped for the cells " +
-    "without it.",
+    "without it. The preload is written as pgrag writes, through pgrag.upsert_documents.",
     `- Untimed setup: ${report.setupSeconds.toFixed(0)} s, of which building the HNSW index ` +
     `over the preload ${report.indexBuildSeconds.toFixed(0)} s.`,
     "- Writer, pgrag server and latency proxy share one process and the machine's cores with " +

@@ -112,7 +112,8 @@ export function renderSciFactReport(report: SciFactReport): string {
     "API role and the tenant (`set_config('role', 'pgrag_api', true)`), as a pgrag request " +
     "does; latency is that whole transaction seen from the client, after " +
     "5 untimed warm-up queries per mode. Query embeddings are computed before the clock.",
-    `- Database \`pgrag_scifact\`, migrated with the project's runner; ` +
+    `- Database \`pgrag_scifact\`, migrated with the project's runner and written as pgrag ` +
+    "writes (pgrag.upsert_documents); " +
     (report.loadSeconds > 0
       ? `loaded in this run in ${report.loadSeconds.toFixed(0)} s.`
       : "reused from an earlier run (same corpus and embedding version)."),
