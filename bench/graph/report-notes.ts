@@ -5,7 +5,7 @@
 import { byDegree } from "./data.ts";
 import { SUBGRAPH } from "./cases.ts";
 import type { GraphReportInput } from "./results.ts";
-import { formatInt } from "../harness/table.ts";
+import { formatInt } from "../harness/markdown.ts";
 
 export function dataParagraph({ data, database }: GraphReportInput): string {
   const degrees = byDegree(data.degrees).map((n) => data.degrees[n]);

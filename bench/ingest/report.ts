@@ -8,7 +8,7 @@ import type { IngestOptions } from "./options.ts";
 import type { IngestPath, PathId } from "./paths/path.ts";
 import { describeMachine, type MachineFacts } from "../harness/machine-facts.ts";
 import type { PathResult } from "./measure-path.ts";
-import { formatInt, markdownTable } from "../harness/table.ts";
+import { bulletList, formatInt, markdownReport, markdownTable } from "../harness/markdown.ts";
 
 export interface IngestReport {
   readonly facts: MachineFacts;
@@ -83,12 +83,9 @@ export function renderIngestReport(report: IngestReport): string {
     ]),
   );
 
-  const pathLines = report.paths.map((path) => `- **${path.label}**: ${path.description}`);
-  return [
-    `# Ingest benchmark${options.quick ? " (quick smoke run)" : ""}`,
-    "",
+  const pathLines = report.paths.map((path) => `**${path.label}**: ${path.description}`);
+  return markdownReport(`Ingest benchmark${options.quick ? " (quick smoke run)" : ""}`, [
     describeMachine(report.facts),
-    "",
     `${count(report.paths.length, "path")} × ${count(options.cells.length, "cell")}: ` +
     "1536-dimension embeddings, documents of 10 chunks, written into a tenant already holding " +
     `${formatInt(options.preload)} chunks. Path 2 (one round trip per row) writes at most ` +
@@ -96,38 +93,33 @@ export function renderIngestReport(report: IngestReport): string {
     `${formatInt(options.indexRows)} in the cells with the HNSW index, where inserting into the ` +
     "graph costs milliseconds a row whatever the path: counts that take minutes otherwise and " +
     "leave rows/s comparable.",
-    "",
     summary,
-    "",
     "Targets (✓/✗): with index 1 ≥ 0.8× COPY; without index 1 ≥ 0.5× COPY; " +
     "5 ms without index 1 ≥ 15× path 2 and ≥ 1× path 3.",
-    "",
-    "## Paths",
-    "",
-    ...pathLines,
-    "",
-    "## Details",
-    "",
-    details,
-    "",
-    "## How it was measured",
-    "",
-    "- Rows/s counts chunk rows; the time includes writing their documents (same method as " +
-    "the chunks) and turning the in-memory Float32Array embeddings into the path's wire format.",
-    "- Connecting, starting pgrag's server and one warm-up write per path (which also prepares " +
-    "the statements) happen before the clock starts.",
-    `- Measured round trip to PostgreSQL: ${report.loopbackRttMs.toFixed(2)} ms on loopback, ` +
-    `${report.proxiedRttMs.toFixed(2)} ms through the latency proxy (which sits between every ` +
-    "writer, including pgrag's server, and PostgreSQL; the HTTP hop is loopback).",
-    "- Every path starts from the identical table: a fresh file copy of a template database " +
-    "(migrated, preloaded, indexed, vacuumed), with the HNSW index dropped for the cells " +
-    "without it. The preload is written as pgrag writes, through pgrag.upsert_documents.",
-    `- Untimed setup: ${report.setupSeconds.toFixed(0)} s, of which building the HNSW index ` +
-    `over the preload ${report.indexBuildSeconds.toFixed(0)} s.`,
-    "- Writer, pgrag server and latency proxy share one process and the machine's cores with " +
-    "PostgreSQL, so numbers move by several percent between runs on a noisy machine.",
-    "",
-  ].join("\n");
+  ], [
+    { heading: "Paths", paragraphs: [bulletList(pathLines)] },
+    { heading: "Details", paragraphs: [details] },
+    {
+      heading: "How it was measured",
+      paragraphs: [bulletList([
+        "Rows/s counts chunk rows; the time includes writing their documents (same method as " +
+        "the chunks) and turning the in-memory Float32Array embeddings into the path's wire " +
+        "format.",
+        "Connecting, starting pgrag's server and one warm-up write per path (which also " +
+        "prepares the statements) happen before the clock starts.",
+        `Measured round trip to PostgreSQL: ${report.loopbackRttMs.toFixed(2)} ms on loopback, ` +
+        `${report.proxiedRttMs.toFixed(2)} ms through the latency proxy (which sits between ` +
+        "every writer, including pgrag's server, and PostgreSQL; the HTTP hop is loopback).",
+        "Every path starts from the identical table: a fresh file copy of a template database " +
+        "(migrated, preloaded, indexed, vacuumed), with the HNSW index dropped for the cells " +
+        "without it. The preload is written as pgrag writes, through pgrag.upsert_documents.",
+        `Untimed setup: ${report.setupSeconds.toFixed(0)} s, of which building the HNSW index ` +
+        `over the preload ${report.indexBuildSeconds.toFixed(0)} s.`,
+        "Writer, pgrag server and latency proxy share one process and the machine's cores with " +
+        "PostgreSQL, so numbers move by several percent between runs on a noisy machine.",
+      ])],
+    },
+  ]);
 }
 
 /** "10,000", or "10,000; path 2: 2,000" when path 2 wrote fewer. */

@@ -8,7 +8,7 @@ import { isFullRun, type SciFactOptions } from "./options.ts";
 import type { ModeResult } from "./evaluate.ts";
 import { MATCH_COUNT } from "./retrievers.ts";
 import { EMBEDDING_VERSION } from "./embedding.ts";
-import { formatInt, markdownTable } from "../harness/table.ts";
+import { bulletList, formatInt, markdownReport, markdownTable } from "../harness/markdown.ts";
 
 export interface SciFactReport {
   readonly facts: MachineFacts;
@@ -68,57 +68,54 @@ export function renderSciFactReport(report: SciFactReport): string {
       String(result.empty.length),
     ]),
   );
-  return [
-    `# SciFact retrieval quality${isFullRun(options) ? "" : " (partial or tuning run)"}`,
-    "",
+  const modes = [
+    ...report.results.map((result) => `**${result.id}**: ${result.description}`),
+    ...report.skipped.map((skip) => `**${skip.id}**: not run: ${skip.reason}`),
+  ];
+  const title = `SciFact retrieval quality${isFullRun(options) ? "" : " (partial or tuning run)"}`;
+  return markdownReport(title, [
     describeMachine(report.facts),
-    "",
     `${formatInt(report.queries)} queries of BEIR SciFact's **train** split` +
     `${limited ? ` (the first ${formatInt(report.queries)} only)` : ""} over ` +
     `${formatInt(report.documents)} abstracts, one chunk each, top ${MATCH_COUNT} per query. ` +
     `\`hybrid_search\` arguments: ${describeParameters(options)}; newest migration ` +
     `\`${report.schema}\`.`,
-    "",
     table,
-    "",
     `Reference: BEIR's BM25 scores nDCG@10 ${BEIR_BM25_TEST_NDCG10} on SciFact's *test* ` +
     "split (300 queries, held out and not here); these figures are on the *train* split, so " +
     "they are comparable with each other and only roughly with that reference.",
-    "",
-    "## Modes",
-    "",
-    ...report.results.map((result) => `- **${result.id}**: ${result.description}`),
-    ...report.skipped.map((skip) => `- **${skip.id}**: not run: ${skip.reason}`),
-    "",
-    "## The embedding is lexical, not semantic",
-    "",
-    "No embedding model can be downloaded here, so chunks and queries are embedded with a " +
-    `deterministic stand-in (\`${EMBEDDING_VERSION}\`): words and character trigrams hashed ` +
-    "into 1536 signed buckets, weighted by log(1 + tf) × idf from the corpus (words above " +
-    "trigrams) and L2-normalised. It rewards shared words and word parts, never meaning, so " +
-    "`vector` is a second lexical ranker and `hybrid` fuses two lexical signals: its gain over " +
-    "`keyword` says how well fusion works, not what a real embedding model would add.",
-    "",
-    "## What the search function did",
-    "",
-    ...oddities(report.results),
-    "",
-    "## How it was measured",
-    "",
-    "- Metrics as BEIR computes them: binary relevance from the qrels, nDCG@10 with " +
-    "log2(rank + 1) discounts and the ideal list capped at 10, recall@100, MRR@10, averaged " +
-    "over every judged query (a failed or empty query scores 0).",
-    "- One query at a time on one connection, each in its own transaction that first sets the " +
-    "API role and the tenant (`set_config('role', 'pgrag_api', true)`), as a pgrag request " +
-    "does; latency is that whole transaction seen from the client, after " +
-    "5 untimed warm-up queries per mode. Query embeddings are computed before the clock.",
-    `- Database \`pgrag_scifact\`, migrated with the project's runner and written as pgrag ` +
-    "writes (pgrag.upsert_documents); " +
-    (report.loadSeconds > 0
-      ? `loaded in this run in ${report.loadSeconds.toFixed(0)} s.`
-      : "reused from an earlier run (same corpus and embedding version)."),
-    "",
-  ].join("\n");
+  ], [
+    { heading: "Modes", paragraphs: [bulletList(modes)] },
+    {
+      heading: "The embedding is lexical, not semantic",
+      paragraphs: [
+        "No embedding model can be downloaded here, so chunks and queries are embedded with a " +
+        `deterministic stand-in (\`${EMBEDDING_VERSION}\`): words and character trigrams hashed ` +
+        "into 1536 signed buckets, weighted by log(1 + tf) × idf from the corpus (words above " +
+        "trigrams) and L2-normalised. It rewards shared words and word parts, never meaning, so " +
+        "`vector` is a second lexical ranker and `hybrid` fuses two lexical signals: its gain " +
+        "over `keyword` says how well fusion works, not what a real embedding model would add.",
+      ],
+    },
+    { heading: "What the search function did", paragraphs: [oddities(report.results)] },
+    {
+      heading: "How it was measured",
+      paragraphs: [bulletList([
+        "Metrics as BEIR computes them: binary relevance from the qrels, nDCG@10 with " +
+        "log2(rank + 1) discounts and the ideal list capped at 10, recall@100, MRR@10, averaged " +
+        "over every judged query (a failed or empty query scores 0).",
+        "One query at a time on one connection, each in its own transaction that first sets the " +
+        "API role and the tenant (`set_config('role', 'pgrag_api', true)`), as a pgrag request " +
+        "does; latency is that whole transaction seen from the client, after " +
+        "5 untimed warm-up queries per mode. Query embeddings are computed before the clock.",
+        `Database \`pgrag_scifact\`, migrated with the project's runner and written as pgrag ` +
+        "writes (pgrag.upsert_documents); " +
+        (report.loadSeconds > 0
+          ? `loaded in this run in ${report.loadSeconds.toFixed(0)} s.`
+          : "reused from an earlier run (same corpus and embedding version)."),
+      ])],
+    },
+  ]);
 }
 
 function describeParameters(options: SciFactOptions): string {
@@ -129,11 +126,11 @@ function describeParameters(options: SciFactOptions): string {
 }
 
 /** Failures, empty answers, misordered answers and the slowest queries, per mode. */
-function oddities(results: readonly ModeResult[]): string[] {
+function oddities(results: readonly ModeResult[]): string {
   return results.flatMap((result) => [
     `- **${result.id}**`,
     ...modeNotes(result).map((note) => `  - ${note}`),
-  ]);
+  ]).join("\n");
 }
 
 function modeNotes(result: ModeResult): string[] {

@@ -10,7 +10,7 @@ import { loadAverage, machineFacts, measuringConditions } from "../harness/machi
 import { startPgragServer } from "../harness/pgrag-server.ts";
 import { readSciFact } from "../harness/scifact-files.ts";
 import { mean } from "../harness/statistics.ts";
-import { formatInt } from "../harness/table.ts";
+import { formatInt } from "../harness/markdown.ts";
 import { issueTenantKey } from "../harness/tenants.ts";
 import { planDataSet, type SearchDataSet, type SearchDataShape, streamRandom } from "./data.ts";
 import { prepareSearchDatabase } from "./database.ts";

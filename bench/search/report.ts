@@ -4,7 +4,15 @@
  */
 import { describeMachine, type MachineFacts } from "../harness/machine-facts.ts";
 import { mean, percentile } from "../harness/statistics.ts";
-import { check, formatInt, formatMs, formatRatio, markdownTable } from "../harness/table.ts";
+import {
+  bulletList,
+  check,
+  formatInt,
+  formatMs,
+  formatRatio,
+  markdownReport,
+  markdownTable,
+} from "../harness/markdown.ts";
 import type { SearchDataSet } from "./data.ts";
 import type { SearchDatabase } from "./database.ts";
 import type { MethodResult } from "./measure.ts";
@@ -32,40 +40,30 @@ const TARGET_OVERHEAD = 2;
 
 export function renderSearchReport(input: SearchReportInput): string {
   const { options, data } = input;
-  return [
-    `# Search benchmark${options.quick ? " (quick run)" : ""}`,
-    "",
+  return markdownReport(`Search benchmark${options.quick ? " (quick run)" : ""}`, [
     `${describeMachine(input.facts)} · ${input.settings}`,
-    "",
     `${formatInt(data.shape.chunks)} chunks × ${data.shape.dimension} dimensions in ` +
     `${data.tenants.length} tenants; top ${options.topK}; ef_search ${options.efSearch}` +
     ` (and ${options.highEfSearch} where recall at ${options.efSearch} fell short); ` +
     `${options.queries} measured queries per case and method after ${options.warmup} warm-up ` +
     `queries, ${options.seedQueries} for seed 003.`,
-    "",
-    "## Targets",
-    "",
-    targetsTable(input),
-    "",
-    `Targets (✓/✗): pgrag hybrid ≥ ${TARGET_SPEEDUP}× faster (p50) than seed 003's ` +
-    `hybrid_search at equal or better recall; recall@10 ≥ ${TARGET_RECALL} and exactly top_k rows ` +
-    `(or every row the filter keeps, when fewer) under every filter; pgrag hybrid p50 within ` +
-    `${TARGET_OVERHEAD}× of the bare HNSW query's p50 plus the keyword probe's p50. Ratios use the ` +
-    `SQL calls (seed 003 is SQL too); the HTTP row of each case shows what the API adds.`,
-    "",
-    "## All methods",
-    "",
-    detailsTable(input),
-    "",
-    "## How the data was made",
-    "",
-    dataParagraph(input),
-    "",
-    "## How it was measured",
-    "",
-    ...measurementNotes(input).map((note) => `- ${note}`),
-    "",
-  ].join("\n");
+  ], [
+    {
+      heading: "Targets",
+      paragraphs: [
+        targetsTable(input),
+        `Targets (✓/✗): pgrag hybrid ≥ ${TARGET_SPEEDUP}× faster (p50) than seed 003's ` +
+        `hybrid_search at equal or better recall; recall@10 ≥ ${TARGET_RECALL} and exactly ` +
+        `top_k rows (or every row the filter keeps, when fewer) under every filter; pgrag ` +
+        `hybrid p50 within ${TARGET_OVERHEAD}× of the bare HNSW query's p50 plus the keyword ` +
+        "probe's p50. Ratios use the SQL calls (seed 003 is SQL too); the HTTP row of each case " +
+        "shows what the API adds.",
+      ],
+    },
+    { heading: "All methods", paragraphs: [detailsTable(input)] },
+    { heading: "How the data was made", paragraphs: [dataParagraph(input)] },
+    { heading: "How it was measured", paragraphs: [bulletList(measurementNotes(input))] },
+  ]);
 }
 
 function find(c: CaseResult, methodId: string, efSearch?: number): MethodResult | undefined {

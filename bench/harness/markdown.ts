@@ -1,7 +1,34 @@
 /**
- * Markdown tables with padded columns (valid Markdown for the results file and still readable
- * as plain text on a terminal), and the number formats the reports share.
+ * The Markdown of the reports: one layout (title, lead paragraphs, sections), tables with padded
+ * columns (valid Markdown for the results file and still readable as plain text on a terminal),
+ * lists, and the number formats the reports share.
  */
+
+export interface ReportSection {
+  readonly heading: string;
+  /** Paragraphs, tables and lists, separated by blank lines. */
+  readonly paragraphs: readonly string[];
+}
+
+/** `# title`, the lead paragraphs (what ran, on what, the headline table), then `## sections`. */
+export function markdownReport(
+  title: string,
+  lead: readonly string[],
+  sections: readonly ReportSection[],
+): string {
+  const blocks = [
+    `# ${title}`,
+    ...lead,
+    ...sections.flatMap((section) => [`## ${section.heading}`, ...section.paragraphs]),
+  ];
+  return blocks.join("\n\n") + "\n";
+}
+
+/** `- item` lines. */
+export function bulletList(items: readonly string[]): string {
+  return items.map((item) => `- ${item}`).join("\n");
+}
+
 export function markdownTable(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length), 3)
