@@ -74,7 +74,7 @@ export function defineBenchmark<Options>(benchmark: Benchmark<Options>): Runnabl
   return { run: (args) => runBenchmark(benchmark, args) };
 }
 
-export function helpText<Options>(benchmark: Benchmark<Options>): string {
+function helpText<Options>(benchmark: Benchmark<Options>): string {
   const flags = [...benchmark.flags, ...QUICK_AND_HELP(benchmark.quick)];
   return [
     `usage: deno task bench ${benchmark.name} [flags]`,
