@@ -7,7 +7,7 @@ import { vectorLiteral } from "../../shared/vector-text.ts";
 import { defineBenchmark } from "../harness/benchmark.ts";
 import { machineFacts } from "../harness/machine-facts.ts";
 import { readSciFact } from "../harness/scifact-files.ts";
-import { chunkContent, latestMigration, prepareSciFactDatabase } from "./database.ts";
+import { chunkContent, prepareSciFactDatabase, schemaVersion } from "./database.ts";
 import { fitEmbedder } from "./embedding.ts";
 import { evaluate, type EvaluationQuery, type ModeResult } from "./evaluate.ts";
 import { isFullRun, sciFactCli, type SciFactOptions } from "./options.ts";
@@ -66,7 +66,7 @@ export const scifact = defineBenchmark<SciFactOptions>({
       results,
       skipped,
       loadSeconds: database.loadSeconds,
-      schema: await latestMigration(sql),
+      schema: await schemaVersion(sql),
     };
     return {
       markdown: renderSciFactReport(report),

@@ -93,13 +93,18 @@ function* documents(
 }
 
 /**
- * The newest migration applied, with the start of its checksum: the search function changes
- * while it is tuned, so every result names the version it measured.
+ * The newest migration and the search logic applied, each with the start of its checksum: the
+ * search function (one current definition in sql/logic/) changes while it is tuned, so every
+ * result names the version it measured.
  */
-export async function latestMigration(sql: postgres.Sql): Promise<string> {
+export async function schemaVersion(sql: postgres.Sql): Promise<string> {
   const [row] = await sql<{ label: string }[]>`
-    select version || '_' || name || ' (sha256 ' || left(checksum, 12) || ')' as label
-      from pgrag.schema_migrations order by version desc limit 1`;
+    select concat_ws(', ',
+             (select version || '_' || name || ' (sha256 ' || left(checksum, 12) || ')'
+                from pgrag.schema_migrations order by version desc limit 1),
+             (select string_agg(name || ' (sha256 ' || left(checksum, 12) || ')', ', '
+                                order by name)
+                from pgrag.schema_logic where name like '%search%')) as label`;
   return row.label;
 }
 

@@ -19,7 +19,7 @@ export interface SciFactReport {
   /** Modes asked for but not run, with why. */
   readonly skipped: readonly { readonly id: string; readonly reason: string }[];
   readonly loadSeconds: number;
-  /** The newest migration applied (name and checksum prefix). */
+  /** The newest migration and the search logic applied (names and checksum prefixes). */
   readonly schema: string;
 }
 
@@ -78,7 +78,7 @@ export function renderSciFactReport(report: SciFactReport): string {
     `${formatInt(report.queries)} queries of BEIR SciFact's **train** split` +
     `${limited ? ` (the first ${formatInt(report.queries)} only)` : ""} over ` +
     `${formatInt(report.documents)} abstracts, one chunk each, top ${MATCH_COUNT} per query. ` +
-    `\`hybrid_search\` arguments: ${describeParameters(options)}; newest migration ` +
+    `\`hybrid_search\` arguments: ${describeParameters(options)}; schema ` +
     `\`${report.schema}\`.`,
     table,
     `Reference: BEIR's BM25 scores nDCG@10 ${BEIR_BM25_TEST_NDCG10} on SciFact's *test* ` +
