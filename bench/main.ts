@@ -26,6 +26,10 @@ const BENCHMARKS: Record<string, Entry> = {
     summary: "retrieval quality on BEIR SciFact: nDCG@10, recall@100, MRR@10 per search mode",
     load: async () => (await import("./scifact/benchmark.ts")).scifact,
   },
+  load: {
+    summary: "the HTTP server under 80% search, 20% ingest at rising concurrency, then a soak",
+    load: async () => (await import("./load/benchmark.ts")).load,
+  },
   graph: {
     summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
     load: async () => (await import("./graph/benchmark.ts")).graph,
