@@ -1,6 +1,11 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { DatabaseError, DatabaseUnavailableError } from "../db/errors.ts";
+import {
+  DatabaseBusyError,
+  DatabaseError,
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+} from "../db/errors.ts";
 import { logError } from "../log.ts";
 import { Problem, problemBody, type ProblemCode } from "./problem.ts";
 import { problemFromDatabaseError } from "./sqlstate.ts";
@@ -45,6 +50,16 @@ function problemResponse(c: Context, problem: Problem, requestId: string): Respo
 
 function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
+  if (error instanceof DatabaseBusyError) {
+    return new Problem("unavailable", "too many requests wait for the database; try again", {
+      retryAfterSeconds: 1,
+    });
+  }
+  if (error instanceof DatabaseTimeoutError) {
+    return new Problem("timeout", "the database did not answer in time", {
+      retryAfterSeconds: 5,
+    });
+  }
   if (error instanceof DatabaseUnavailableError) {
     return new Problem("unavailable", "the database is not reachable; try again shortly", {
       retryAfterSeconds: 5,

@@ -59,6 +59,11 @@ export function actorOf(credential: Credential): string | null {
 export interface CallOptions {
   /** Refuse with 402 while the tenant is over an enforced monthly budget. */
   enforceBudget?: boolean;
+  /**
+   * Calling it twice leaves the rows calling it once does: an upsert. Its transaction is then
+   * retried even when the connection was lost after COMMIT was sent (shared/db/retry.ts).
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -79,6 +84,8 @@ export async function callTenantFunction<T>(
   if (options.enforceBudget) {
     statements.unshift({ text: "select pgrag.enforce_budget()", params: [] });
   }
-  const rows = await c.var.db.run(tenantScope(c, access), statements);
+  const rows = await c.var.db.run(tenantScope(c, access), statements, {
+    idempotent: options.idempotent,
+  });
   return rows[rows.length - 1][0]?.result as T;
 }

@@ -41,6 +41,7 @@ export function cacheRoutes(config: Config) {
           entry.chunk_id ?? null,
           entry.params ? JSON.stringify(entry.params) : null,
         ],
+        { idempotent: true },
       );
       return c.json(stored, 200);
     },

@@ -41,6 +41,7 @@ export function chunkRoutes(config: Config) {
         "writer",
         "pgrag.upsert_chunks($1::text::json, $2::text::json, $3::text)",
         [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
+        { idempotent: true },
       );
       return c.json({ upserted: batch.chunks.length }, 200);
     },

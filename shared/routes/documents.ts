@@ -45,7 +45,7 @@ export function documentRoutes(config: Config) {
         "writer",
         "pgrag.upsert_documents($1::text::json, $2::text::json, $3::text)",
         [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
-        { enforceBudget: true },
+        { enforceBudget: true, idempotent: true },
       );
       return c.json({ documents }, 200);
     },

@@ -34,7 +34,9 @@ export function graphRoutes(config: Config) {
     }),
     async (c) => {
       const { rows, params } = entityParameters(c.req.valid("json").entities);
-      await callTenantFunction(c, "writer", "pgrag.upsert_entities($1::text::json, $2)", params);
+      await callTenantFunction(c, "writer", "pgrag.upsert_entities($1::text::json, $2)", params, {
+        idempotent: true,
+      });
       return c.json({ upserted: rows }, 200);
     },
   );
@@ -53,7 +55,9 @@ export function graphRoutes(config: Config) {
     }),
     async (c) => {
       const { rows, params } = relationParameters(c.req.valid("json").relations);
-      await callTenantFunction(c, "writer", "pgrag.upsert_relations($1::text::json, $2)", params);
+      await callTenantFunction(c, "writer", "pgrag.upsert_relations($1::text::json, $2)", params, {
+        idempotent: true,
+      });
       return c.json({ upserted: rows }, 200);
     },
   );
