@@ -57,6 +57,7 @@ const UNAVAILABLE_CLASSES = ["08", "57P01", "57P02", "57P03", "53", "25P03"];
 
 interface DriverErrorFields {
   code?: unknown;
+  severity?: unknown;
   message?: unknown;
   constraint?: unknown;
   constraint_name?: unknown;
@@ -80,7 +81,12 @@ export function toDatabaseError(error: unknown): Error {
   const fields = (typeof error === "object" && error !== null ? error : {}) as DriverErrorFields;
   const code = typeof fields.code === "string" ? fields.code : "";
   const message = typeof fields.message === "string" ? fields.message : String(error);
-  if (SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) {
+  // FATAL and PANIC end the session, whatever the SQLSTATE (a recovery conflict says 40001).
+  const sessionEnded = fields.severity === "FATAL" || fields.severity === "PANIC";
+  if (
+    SQLSTATE.test(code) && !sessionEnded &&
+    !UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))
+  ) {
     const constraint = fields.constraint ?? fields.constraint_name;
     const column = fields.column ?? fields.column_name;
     return new DatabaseError(

@@ -30,6 +30,9 @@ export interface PostgresJsOptions {
  * fail with the killed session's error and then hang. So a connection whose socket closed, whose
  * run was abandoned, or whose state is in doubt is discarded and a fresh client takes its place.
  */
+/** Sends one statement on a reserved connection: parameterless text uses the simple protocol. */
+type Send = (text: string, params?: readonly unknown[]) => Promise<unknown>;
+
 interface Client {
   readonly sql: postgres.Sql;
   /** The socket closed; it is discarded when next taken. */
@@ -86,114 +89,137 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
   };
   let health = connect();
 
-  const queryable = (tx: postgres.Sql | postgres.TransactionSql): Queryable => ({
-    // Both send their statement before their first await, so calls made together are queued
-    // together, in call order.
-    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
-      const rows = await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
-      return [...rows] as unknown as R[];
-    },
-    async exec(script: string) {
-      // Without parameters postgres.js uses the simple protocol, which runs several statements.
-      await tx.unsafe(script);
-    },
-  });
-
-  const attempt = async (
-    scope: Scope,
-    statements: readonly Statement[],
-    { signal, limits, commitSent }: Attempt,
-  ): Promise<Row[][]> => {
-    const client = take();
+  /**
+   * Runs `work` on the reserved connection of `client`, every query of it through `send`, and
+   * says whether the client is fit for reuse. Every wait ends when the socket closes or `signal`
+   * aborts; nothing is ever written to a closed socket (postgres.js would throw from a timer);
+   * an abandoned run has its statement cancelled on the server. A statement the server refused
+   * leaves a live connection in an aborted transaction: once every queued statement has
+   * answered, ROLLBACK makes it clean to reuse. Anything else leaves it in doubt: discarded.
+   */
+  const onConnection = async <T>(
+    client: Client,
+    work: (send: Send) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<{ result: T; reusable: true } | { error: Error; reusable: boolean }> => {
     const pending: (Promise<unknown> & { cancel(): void })[] = [];
-    let reusable = false;
-    // Every wait ends when the socket closes or the run is abandoned, whichever comes first.
     const closed = new Promise<never>((_, reject) => {
       client.onClose = () => reject(new DatabaseUnavailableError("the connection closed"));
     });
     closed.catch(() => {});
-    const settle = <T>(work: Promise<T>) => abortable(Promise.race([work, closed]), signal);
+    const settle = <R>(work: Promise<R>) => {
+      const raced = Promise.race([work, closed]);
+      return signal ? abortable(raced, signal) : raced;
+    };
+    let connection: postgres.ReservedSql | undefined;
     try {
-      const connection = await settle(client.sql.reserve());
-      const send = (text: string, params?: readonly unknown[]) => {
+      connection = await settle(client.sql.reserve());
+      const reserved = connection;
+      const send: Send = (text, params) => {
+        if (client.closed || signal?.aborted) {
+          return Promise.reject(new DatabaseUnavailableError("the connection closed"));
+        }
         const query = params
-          ? connection.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare })
-          : connection.unsafe(text);
+          ? reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare })
+          : reserved.unsafe(text);
         // Read through `settle`; one left behind by a failure must not reject unheard.
         query.catch(() => {});
         pending.push(query);
-        return query;
+        return settle(query);
       };
       try {
-        // Everything is queued before anything is awaited, so postgres.js pipelines what it
-        // can: BEGIN, the context and the timeouts go as one simple-protocol message together
-        // with the first statement. Without prepared statements postgres.js describes each
-        // parameterized statement before executing it, which costs one more round trip and
-        // ends the pipeline, so COMMIT is sent after the last statement has answered, in a
-        // round trip of its own as it always was; with prepared statements it goes in the same
-        // write as the rest, and the whole transaction is one round trip, at the price of a
-        // lost connection counting as lost during COMMIT (see retry.ts).
-        const opened = send(beginScopeScript(scope, limits));
-        const results = statements.map((statement) => send(statement.text, statement.params ?? []));
-        if (prepare) commitSent();
-        const committed = prepare ? send("commit") : undefined;
-        const rows = await settle(Promise.all([opened, ...results]));
-        if (!prepare) commitSent();
-        await settle(committed ?? send("commit"));
-        reusable = true;
+        const result = await work(send);
         connection.release();
-        return rows.slice(1).map((result) => [...result] as Row[]);
+        return { result, reusable: true };
       } catch (error) {
         const failure = toDatabaseError(error);
-        // A statement the server refused leaves a live connection in an aborted transaction:
-        // once every queued statement has answered, ROLLBACK makes it clean to reuse.
-        if (failure instanceof DatabaseError && !signal.aborted && !client.closed) {
+        if (failure instanceof DatabaseError && !signal?.aborted && !client.closed) {
           await settle(Promise.allSettled(pending));
-          await settle(send("rollback"));
-          reusable = true;
+          await send("rollback");
           connection.release();
+          return { error: failure, reusable: true };
         }
         throw failure;
       }
     } catch (error) {
-      if (signal.aborted) {
+      if (signal?.aborted) {
         // Cancels the statement running on the server (postgres.js sends a CancelRequest on a
         // connection of its own) and drops those not sent yet.
         for (const query of pending) query.cancel();
       }
-      throw signal.aborted ? signal.reason : toDatabaseError(error);
+      return { error: signal?.aborted ? signal.reason : toDatabaseError(error), reusable: false };
     } finally {
-      if (reusable) giveBack(client);
-      else discard(client);
+      client.onClose = undefined;
     }
   };
+
+  /** `onConnection` on a client of the pool, given back or discarded after. */
+  const pooled = async <T>(work: (send: Send) => Promise<T>, signal?: AbortSignal) => {
+    const client = take();
+    const outcome = await onConnection(client, work, signal);
+    if (outcome.reusable) giveBack(client);
+    else discard(client);
+    if ("error" in outcome) throw outcome.error;
+    return outcome.result;
+  };
+
+  const attempt = (
+    scope: Scope,
+    statements: readonly Statement[],
+    { signal, limits, commitSent }: Attempt,
+  ): Promise<Row[][]> =>
+    pooled(async (send) => {
+      // Everything is queued before anything is awaited, so postgres.js pipelines what it can:
+      // BEGIN, the context and the timeouts go as one simple-protocol message together with
+      // the first statement. Without prepared statements postgres.js describes each
+      // parameterized statement before executing it, which costs one more round trip and ends
+      // the pipeline, so COMMIT is sent after the last statement has answered, in a round trip
+      // of its own as it always was; with prepared statements it goes in the same write as the
+      // rest, and the whole transaction is one round trip, at the price of a lost connection
+      // counting as lost during COMMIT (see retry.ts).
+      const opened = send(beginScopeScript(scope, limits));
+      const results = statements.map((statement) => send(statement.text, statement.params ?? []));
+      if (prepare) commitSent();
+      const committed = prepare ? send("commit") : undefined;
+      const rows = await Promise.all([opened, ...results]);
+      if (!prepare) commitSent();
+      await (committed ?? send("commit"));
+      return rows.slice(1).map((result) => [...(result as Row[])]);
+    }, signal);
 
   const driver: Driver = {
     name: "postgres",
     capacity: options.maxConnections,
     attempt,
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = take();
-      let reusable = false;
-      try {
-        const result = await client.sql.begin((tx) => work(queryable(tx))) as T;
-        reusable = true;
+    transaction: <T>(work: (tx: Queryable) => Promise<T>) =>
+      pooled(async (send) => {
+        await send("begin");
+        const result = await work({
+          async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+            return [...(await send(text, params) as R[])];
+          },
+          async exec(script: string) {
+            // Without parameters postgres.js uses the simple protocol: several statements.
+            await send(script);
+          },
+        });
+        await send("commit");
         return result;
-      } finally {
-        if (reusable) giveBack(client);
-        else discard(client);
-      }
-    },
+      }),
     async ping(signal: AbortSignal) {
+      if (health.closed) {
+        discard(health);
+        health = connect();
+      }
       const client = health;
-      try {
-        if (client.closed) throw new DatabaseUnavailableError("the connection closed");
-        await abortable(client.sql`select 1`, signal);
-      } catch (error) {
+      const outcome = await onConnection(client, (send) => send("select 1"), signal);
+      if ("error" in outcome) {
         // The next ping opens a fresh connection rather than queue behind a stalled one.
-        if (health === client) health = connect();
-        discard(client);
-        throw error;
+        if (!outcome.reusable && health === client) {
+          health = connect();
+          discard(client);
+        }
+        throw outcome.error;
       }
     },
     async close() {

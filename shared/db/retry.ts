@@ -9,10 +9,11 @@ const ROLLED_BACK = new Set(["40001", "40P01"]);
 /**
  * The connection is gone or could not be had: connection exceptions (08xxx), a terminated
  * backend, a crash or a shutdown (57P01, 57P02), a server that is still starting (57P03), too many
- * connections (53300), a session ended for idling inside its transaction (25P03). Other
+ * connections (53300), a session ended for idling inside its transaction (25P03) or by a
+ * recovery conflict (FATAL with 40001 on a standby). Other
  * unavailable states (53100 disk full, 53200 out of memory) do not pass in milliseconds.
  */
-const CONNECTION_LOST = ["08", "57P01", "57P02", "57P03", "53300", "25P03"];
+const CONNECTION_LOST = ["08", "57P01", "57P02", "57P03", "53300", "25P03", ...ROLLED_BACK];
 
 /**
  * Whether an attempt that failed with `error` may run again. A transaction whose connection was

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { logError, logInfo } from "../log.ts";
 import { Problem } from "./problem.ts";
 
 /** What bounds one request: the database runs it makes share its signal and retry budget. */
@@ -29,7 +30,14 @@ export function requestDeadline(
   return async function requestDeadline(c, next) {
     const started = performance.now();
     const controller = new AbortController();
+    const context = () => ({
+      request_id: c.get("requestId" as never),
+      method: c.req.method,
+      path: c.req.path,
+      after_ms: Math.round(performance.now() - started),
+    });
     const timer = setTimeout(() => {
+      logError("request_timed_out", context());
       controller.abort(
         new Problem("timeout", `the request took longer than ${options.timeoutMs} ms`, {
           retryAfterSeconds: 5,
@@ -38,6 +46,7 @@ export function requestDeadline(
     }, options.timeoutMs);
     const client = c.req.raw.signal;
     const onClientGone = () => {
+      logInfo("request_abandoned", context());
       controller.abort(new Problem("unavailable", "the client closed the request"));
     };
     client.addEventListener("abort", onClientGone, { once: true });

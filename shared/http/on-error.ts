@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env.ts";
 import {
   DatabaseBusyError,
   DatabaseError,
@@ -23,7 +24,9 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
 export function handleError(error: unknown, c: Context): Response {
   const requestId = (c.get("requestId") as string | undefined) ?? "";
   const problem = toProblem(error);
-  if (problem.status >= 500) {
+  // A request ended by its deadline or its client is logged once, by requestDeadline.
+  const ended = (c.var as Partial<AppEnv["Variables"]>).deadline?.signal.aborted;
+  if (problem.status >= 500 && !ended) {
     logError("request_failed", {
       request_id: requestId,
       method: c.req.method,

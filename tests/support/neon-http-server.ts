@@ -14,13 +14,23 @@ export interface NeonHttpServer {
   close(): Promise<void>;
 }
 
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
 interface QueryData {
   query: string;
   params?: unknown[];
 }
 
+/** One connection of its own, so that one whose socket closed can be thrown away whole. */
+interface Connection {
+  readonly sql: postgres.Sql;
+  closed: boolean;
+}
+
 export function startNeonHttpServer(): NeonHttpServer {
   const clients = new Map<string, postgres.Sql>();
+  const idle = new Map<string, Connection[]>();
+  const live = new Set<Connection>();
   let requests = 0;
   const clientFor = (connectionString: string) => {
     let sql = clients.get(connectionString);
@@ -30,6 +40,64 @@ export function startNeonHttpServer(): NeonHttpServer {
     }
     return sql;
   };
+  const connectionFor = (connectionString: string): Connection => {
+    const pool = idle.get(connectionString) ?? [];
+    idle.set(connectionString, pool);
+    for (let connection = pool.pop(); connection; connection = pool.pop()) {
+      if (!connection.closed) return connection;
+      live.delete(connection);
+      connection.sql.end({ timeout: 0 }).catch(() => {});
+    }
+    const connection: Connection = {
+      closed: false,
+      sql: postgres(connectionString, {
+        max: 1,
+        prepare: false,
+        onnotice: () => {},
+        onclose: () => connection.closed = true,
+      }),
+    };
+    live.add(connection);
+    return connection;
+  };
+  /**
+   * One transaction, as Neon's endpoint runs it. Not `sql.begin`: when the backend is killed
+   * mid-transaction, its ROLLBACK is written to the closed socket and postgres.js throws from a
+   * timer, which would end the test process. A connection that failed in any other way than a
+   * refused statement is thrown away.
+   */
+  const transaction = async (connectionString: string, queries: QueryData[]) => {
+    const connection = connectionFor(connectionString);
+    let reusable = false;
+    let reserved: postgres.ReservedSql | undefined;
+    try {
+      reserved = await connection.sql.reserve();
+      await reserved.unsafe("begin");
+      const results = [];
+      for (const query of queries) results.push(await execute(reserved, query));
+      await reserved.unsafe("commit");
+      reusable = true;
+      return results;
+    } catch (error) {
+      // A statement refused with ERROR leaves the session alive; FATAL ends it.
+      const { code, severity } = error as { code?: unknown; severity?: unknown };
+      const refused = typeof code === "string" && SQLSTATE.test(code) && severity === "ERROR";
+      if (reserved && refused && !connection.closed) {
+        const rolledBack = reserved.unsafe("rollback").then(() => true, () => false);
+        const late = new Promise<false>((resolve) => setTimeout(resolve, 1_000, false));
+        reusable = await Promise.race([rolledBack, late]);
+      }
+      throw error;
+    } finally {
+      if (reusable) {
+        reserved!.release();
+        idle.get(connectionString)!.push(connection);
+      } else {
+        live.delete(connection);
+        connection.sql.end({ timeout: 0 }).catch(() => {});
+      }
+    }
+  };
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     requests++;
@@ -38,16 +106,14 @@ export function startNeonHttpServer(): NeonHttpServer {
       return new Response("bad request", { status: 400 });
     }
     const body = await req.json() as QueryData | { queries: QueryData[] };
-    const sql = clientFor(connectionString);
     try {
       if ("queries" in body) {
-        const results = await sql.begin((tx) => body.queries.map((q) => execute(tx, q)));
-        return Response.json({ results });
+        return Response.json({ results: await transaction(connectionString, body.queries) });
       }
-      return Response.json(await execute(sql, body));
+      return Response.json(await execute(clientFor(connectionString), body));
     } catch (error) {
       const e = error as Record<string, unknown>;
-      if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) {
+      if (typeof e.code === "string" && SQLSTATE.test(e.code)) {
         return Response.json({
           message: e.message,
           code: e.code,
@@ -74,7 +140,10 @@ export function startNeonHttpServer(): NeonHttpServer {
     },
     async close() {
       await server.shutdown();
-      await Promise.all([...clients.values()].map((sql) => sql.end({ timeout: 1 })));
+      await Promise.all([
+        ...[...clients.values()].map((sql) => sql.end({ timeout: 1 })),
+        ...[...live].map((connection) => connection.sql.end({ timeout: 1 })),
+      ]);
     },
   };
 }
