@@ -1,32 +1,34 @@
 /**
- * Entry point of `deno task bench <name> [flags]`. Each benchmark is a module exporting
- * `run(args)`; it is imported only when chosen, so one benchmark's dependencies never slow
- * down or break another. Add a benchmark by adding a line to BENCHMARKS.
+ * Entry point of `deno task bench <name> [flags]`. Each benchmark is a folder whose
+ * benchmark.ts defines it over the shared harness (harness/benchmark.ts); it is imported only
+ * when chosen, so one benchmark's dependencies never slow down or break another. Add a
+ * benchmark by adding a line to BENCHMARKS.
  */
-import { UsageError } from "./cli-flags.ts";
+import type { RunnableBenchmark } from "./harness/benchmark.ts";
+import { UsageError } from "./harness/cli-flags.ts";
 
-export interface Benchmark {
+interface Entry {
   /** One line for the usage text. */
   readonly summary: string;
-  readonly load: () => Promise<{ run(args: string[]): Promise<void> }>;
+  readonly load: () => Promise<RunnableBenchmark>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = {
+const BENCHMARKS: Record<string, Entry> = {
   ingest: {
     summary: "chunk ingest: pgrag HTTP API vs per-row INSERT, pipelined batches and COPY",
-    load: () => import("./ingest.ts"),
+    load: async () => (await import("./ingest/benchmark.ts")).ingest,
   },
   search: {
     summary: "search: pgrag hybrid_search vs seed 003's, bare HNSW and exact, skewed tenants",
-    load: () => import("./search.ts"),
+    load: async () => (await import("./search/benchmark.ts")).search,
   },
   scifact: {
     summary: "retrieval quality on BEIR SciFact: nDCG@10, recall@100, MRR@10 per search mode",
-    load: () => import("./scifact.ts"),
+    load: async () => (await import("./scifact/benchmark.ts")).scifact,
   },
   graph: {
     summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
-    load: () => import("./graph.ts"),
+    load: async () => (await import("./graph/benchmark.ts")).graph,
   },
 };
 
@@ -37,19 +39,19 @@ function usage(): string {
     "",
     ...lines,
     "",
-    "Run `deno task bench <benchmark> --help` for a benchmark's flags.",
+    "Run `deno task bench <benchmark> --help` for a benchmark's flags; `--quick` for a smoke run.",
   ].join("\n");
 }
 
 async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  const benchmark = name === undefined ? undefined : BENCHMARKS[name];
-  if (!benchmark) {
+  const entry = name === undefined ? undefined : BENCHMARKS[name];
+  if (!entry) {
     console.error(name === undefined ? usage() : `unknown benchmark: ${name}\n\n${usage()}`);
     return 2;
   }
   try {
-    await (await benchmark.load()).run(rest);
+    await (await entry.load()).run(rest);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

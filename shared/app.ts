@@ -9,18 +9,16 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
-import { jsonBody } from "./http/json-body.ts";
+import { jsonBodyParser } from "./http/json-body-parser.ts";
 import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
 import { requestDeadline } from "./http/deadline.ts";
 import { validationHook } from "./http/validation.ts";
-import { requireCredentials } from "./http/tenant.ts";
-import { auditTenantActions } from "./http/audit.ts";
+import { provideTokenVerifier } from "./http/credentials.ts";
 import { createTokenVerifier } from "./auth/jwt.ts";
-import { requireAdminKey } from "./http/admin.ts";
-import { ADMIN_KEY_SCHEME, adminRoutes } from "./routes/admin.ts";
-import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { ADMIN_KEY_SCHEME } from "./routes/admin-route.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { statsRoutes } from "./routes/stats.ts";
@@ -35,20 +33,6 @@ import { API_KEY_SCHEME, JWT_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
-// "/x/*" matches "/x" too, so each prefix is listed once: a middleware listed for both would run
-// twice for "/x" (and audit it twice).
-const TENANT_PATHS = [
-  "/documents/*",
-  "/chunks/*",
-  "/cache/*",
-  "/search",
-  "/graph/*",
-  "/entities/search",
-  "/relations/search",
-  "/usage/*",
-  "/stats",
-  "/audit",
-];
 
 export interface AppDependencies {
   config: Config;
@@ -59,14 +43,10 @@ export interface AppDependencies {
 /** Builds the HTTP app. No side effects: nothing connects until a request needs the database. */
 export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // Each route declares its credentials (and a tenant route its level and audit action) on its
+  // definition; tenant routes verify JWTs with this one verifier.
+  api.use(provideTokenVerifier(createTokenVerifier(config.jwt)));
   api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
-  // Every tenant route needs an API key or a JWT, and its writes and searches are audited; the
-  // paths are listed because middleware of a sub-app mounted at "/" would also run for /health
-  // and for unknown paths.
-  const verifier = createTokenVerifier(config.jwt);
-  for (const path of TENANT_PATHS) {
-    api.use(path, requireCredentials(verifier), auditTenantActions(BASE_PATH));
-  }
   api.route("/", documentRoutes(config));
   api.route("/", chunkRoutes(config));
   api.route("/", cacheRoutes(config));
@@ -76,9 +56,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", usageRoutes(config));
   api.route("/", statsRoutes(config));
   api.route("/", auditRoutes(config));
-  api.use("/admin/*", requireAdminKey(config.adminKey));
-  api.route("/", adminRoutes());
-  api.route("/", adminMaintenanceRoutes());
+  api.route("/", adminRoutes(config.adminKey));
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "Jwt", JWT_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);
@@ -115,7 +93,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
       );
     },
   }));
-  app.use(jsonBody());
+  app.use(jsonBodyParser());
   app.route(BASE_PATH, api);
   app.notFound(() => {
     throw new Problem("not_found", "no such route");

@@ -41,6 +41,12 @@ export type Scope =
   }
   | { readonly role: "admin" };
 
+/** A database that answered `ping`. */
+export interface PingResult {
+  /** False when pgrag's schema is not there: `deno task db:migrate` has not run against it. */
+  migrated: boolean;
+}
+
 /** How one run is bounded, and whether it may be repeated after its COMMIT was sent. */
 export interface RunOptions {
   /**
@@ -104,10 +110,11 @@ export interface Database {
   /** An interactive transaction as the connecting role, for migrations and maintenance. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Resolves when the database answers a trivial query; rejects otherwise, within the ping
-   * timeout. It takes a connection kept for it, outside the queue, so it answers under load.
+   * Resolves when the database answers `PING_QUERY` (ping.ts) with its answer; rejects
+   * otherwise, within the ping timeout. It takes a connection kept for it, outside the queue,
+   * so it answers under load.
    */
-  ping(): Promise<void>;
+  ping(): Promise<PingResult>;
   /** How busy the seam is now. */
   load(): DatabaseLoad;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { DriverName, Queryable, Row, Scope, Statement } from "./database.ts";
+import type { DriverName, PingResult, Queryable, Row, Scope, Statement } from "./database.ts";
 
 /**
  * What each driver file implements: one attempt at a scoped transaction on one connection. The
@@ -22,7 +22,7 @@ export interface Driver {
    * Answers a trivial query on a connection kept for it, so that it is not queued behind runs.
    * When `signal` aborts it gives that connection up and rejects.
    */
-  ping(signal: AbortSignal): Promise<void>;
+  ping(signal: AbortSignal): Promise<PingResult>;
   close(): Promise<void>;
 }
 

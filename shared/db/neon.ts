@@ -2,6 +2,7 @@ import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverles
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { abortable, type Attempt, type Driver } from "./driver.ts";
 import { DatabaseError, toDatabaseError } from "./errors.ts";
+import { PING_QUERY } from "./ping.ts";
 import { type DatabaseLimits, DEFAULT_LIMITS, resilientDatabase } from "./resilient.ts";
 import { beginScopeScript, scopeStatements } from "./scope.ts";
 
@@ -158,13 +159,14 @@ export function openNeon(options: NeonOptions): Database {
     transaction: (work) => interactive(work),
     async ping(signal: AbortSignal) {
       if (options.useHttp) {
-        await http.query("select 1", [], { fetchOptions: { signal } });
-        return;
+        const [row] = await http.query(PING_QUERY, [], { fetchOptions: { signal } });
+        return { migrated: row.migrated === true };
       }
       const client = await checkOut(healthPool, signal);
       try {
-        await abortable(client.query("select 1"), signal);
+        const { rows: [row] } = await abortable(client.query(PING_QUERY), signal);
         client.release();
+        return { migrated: row.migrated === true };
       } catch (error) {
         client.release(true);
         throw error;

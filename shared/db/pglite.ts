@@ -5,6 +5,7 @@ import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import type { Attempt, Driver } from "./driver.ts";
 import { toDatabaseError } from "./errors.ts";
 import { type DatabaseLimits, DEFAULT_LIMITS, resilientDatabase } from "./resilient.ts";
+import { PING_QUERY } from "./ping.ts";
 import { scopeStatements } from "./scope.ts";
 
 export interface PgliteOptions {
@@ -66,7 +67,8 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
     transaction,
     async ping() {
       try {
-        await db.query("select 1");
+        const { rows: [row] } = await db.query<{ migrated: boolean }>(PING_QUERY);
+        return { migrated: row.migrated === true };
       } catch (error) {
         throw toDatabaseError(error);
       }

@@ -1,8 +1,10 @@
+import { connect as connectTcp, type Socket } from "node:net";
 import postgres from "postgres";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { abortable, type Attempt, type Driver } from "./driver.ts";
 import { DatabaseError, DatabaseUnavailableError, toDatabaseError } from "./errors.ts";
 import { type DatabaseLimits, DEFAULT_LIMITS, resilientDatabase } from "./resilient.ts";
+import { PING_QUERY } from "./ping.ts";
 import { beginScopeScript } from "./scope.ts";
 
 export interface PostgresJsOptions {
@@ -52,21 +54,22 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
   const live = new Set<Client>();
   const idle: Client[] = [];
 
+  const socket = noDelaySockets();
   const connect = (): Client => {
-    const client: Client = {
-      closed: false,
-      sql: postgres(options.url, {
-        prepare,
-        max: 1,
-        idle_timeout: options.idleTimeoutSeconds,
-        connect_timeout: options.connectTimeoutSeconds,
-        onnotice: () => {},
-        onclose: () => {
-          client.closed = true;
-          client.onClose?.();
-        },
-      }),
+    const settings = {
+      // A documented option (a custom socket) that the type definitions leave out.
+      socket,
+      prepare,
+      max: 1,
+      idle_timeout: options.idleTimeoutSeconds,
+      connect_timeout: options.connectTimeoutSeconds,
+      onnotice: () => {},
+      onclose: () => {
+        client.closed = true;
+        client.onClose?.();
+      },
     };
+    const client: Client = { closed: false, sql: postgres(options.url, settings) };
     live.add(client);
     return client;
   };
@@ -212,7 +215,7 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
         health = connect();
       }
       const client = health;
-      const outcome = await onConnection(client, (send) => send("select 1"), signal);
+      const outcome = await onConnection(client, (send) => send(PING_QUERY), signal);
       if ("error" in outcome) {
         // The next ping opens a fresh connection rather than queue behind a stalled one.
         if (!outcome.reusable && health === client) {
@@ -221,6 +224,8 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
         }
         throw outcome.error;
       }
+      const [row] = outcome.result as { migrated: boolean }[];
+      return { migrated: row.migrated === true };
     },
     async close() {
       idle.length = 0;
@@ -229,4 +234,29 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
     },
   };
   return resilientDatabase(driver, { ...DEFAULT_LIMITS, ...options.limits });
+}
+
+/** What postgres.js hands a custom socket factory: the parsed hosts, ports and socket path. */
+interface SocketTarget {
+  host: string[];
+  port: number[];
+  path?: string | false;
+}
+
+/**
+ * postgres.js's TCP sockets, with Nagle's algorithm off. postgres.js writes whenever 1 KiB of a
+ * pipeline has gathered; with Nagle on, the write after that (COMMIT, often) waits for the
+ * server to acknowledge the first, so a prepared transaction longer than 1 KiB cost two round
+ * trips instead of one. Hosts are tried in turn, as postgres.js does with its own sockets.
+ */
+function noDelaySockets(): (target: SocketTarget) => Socket {
+  let next = 0;
+  return ({ host, port, path }) => {
+    if (path) return connectTcp(path);
+    const index = next++ % host.length;
+    const socket = connectTcp(port[index] ?? port[0], host[index]);
+    socket.setNoDelay(true);
+    // postgres.js reads these for TLS (the server name) and its errors.
+    return Object.assign(socket, { host: host[index], port: port[index] ?? port[0] });
+  };
 }

@@ -109,7 +109,7 @@ export function resilientDatabase(driver: Driver, limits: DatabaseLimits): Datab
     async ping() {
       const timeout = AbortSignal.timeout(limits.pingTimeoutMs);
       try {
-        await abortable(driver.ping(timeout), timeout);
+        return await abortable(driver.ping(timeout), timeout);
       } catch (error) {
         if (timeout.aborted) {
           throw new DatabaseUnavailableError(`ping timed out after ${limits.pingTimeoutMs} ms`);

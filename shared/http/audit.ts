@@ -1,102 +1,139 @@
 import { isIP } from "node:net";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { logError } from "../log.ts";
-import { actorOf, tenantScope } from "./tenant.ts";
+import { actorOf, type Credential, credentialScope } from "./credentials.ts";
+import type { Problem } from "./problem.ts";
 
-/** POST routes that only read (batch gets, missing-id checks) are not audited. */
-const READ_ONLY_POST = /\/(get|missing)$/;
+/** What an audit row says was done; `GET /audit?action=` filters by these. */
+export const AUDIT_ACTIONS = ["search", "upsert", "update", "delete", "record"] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** An audited route, as its declaration names it. */
+export interface AuditedRoute {
+  action: AuditAction;
+  /** The route's path in Hono's form (`/documents/:id`), as audit rows name it. */
+  resource: string;
+  /** What the route answers when it succeeds. */
+  successStatus: number;
+}
 
 /**
- * Appends one audit row for every write and every search of a tenant route, after the route has
- * answered: who (the API key or the token's subject), what (action, route, path parameter),
- * outcome (status, the problem's detail), how long, and request details without any document
- * text. A refused request is recorded too, in its own transaction since the route's rolled back.
- * Requests that never reached a tenant (bad or revoked credentials, a suspended tenant) cannot be
- * attributed and are not recorded. A failed audit write is logged, never turned into an error:
- * the route's own write has already committed.
+ * The audit row of one request to an audited tenant route: who (the API key or the token's
+ * subject), what (action, route, path parameter), outcome (status, the problem's detail), how
+ * long, and request details without any document text. Exactly one row per request: either
+ * inside the route's own statement, so it commits with the write or not at all
+ * (`recordAuditSql`), or, for a request that was refused, from the error funnel in a transaction of
+ * its own, since the route's rolled back (`recordRefusal`).
  */
-export function auditTenantActions(basePath: string): MiddlewareHandler<AppEnv> {
-  return async function auditTenantActions(c, next) {
-    const started = performance.now();
-    await next();
-    const route = c.req.routePath.slice(basePath.length) || "/";
-    const action = auditedAction(c.req.method, route);
-    if (!action || !c.var.credential) return;
-    const problem = c.res.status >= 400 ? await problemOf(c.res) : null;
-    if (c.res.status === 401 || problem?.code === "tenant_suspended") return;
+export class RequestAudit {
+  #recorded = false;
+
+  constructor(
+    private readonly c: Pick<Context<AppEnv>, "req" | "var">,
+    private readonly route: AuditedRoute,
+    private readonly credential: Credential,
+    /** When the request reached the route, for the row's duration. */
+    private readonly started: number,
+  ) {}
+
+  /** True once the row is written, or has been handed to a statement that committed. */
+  get recorded(): boolean {
+    return this.#recorded;
+  }
+
+  /** Marks the row as committed with the route's statement. */
+  committed(): void {
+    this.#recorded = true;
+  }
+
+  /**
+   * The call of `pgrag.record_audit` that goes into the route's own statement, its parameters
+   * numbered after the route's first `taken` ones. `found` is a SQL boolean over the route's
+   * value: where it is false the route answers 404 with `notFound` as the detail, and the row
+   * records that refusal instead of the success.
+   */
+  async recordAuditSql(taken: number, found: string, notFound: string | null) {
+    const n = (i: number) => `$${taken + i}`;
+    const sql = `pgrag.record_audit(${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ` +
+      `${n(4)}::text, ${found}, case when ${found} then null else ${n(5)}::text end, ` +
+      `${n(6)}::integer, (${n(7)}::text::jsonb || case when ${found} then '{}'::jsonb ` +
+      `else '{"status": 404, "problem": "not_found"}'::jsonb end)::json, ${n(8)}::text, ` +
+      `${n(9)}::text)`;
+    const row = await this.#row({ status: this.route.successStatus });
+    return {
+      sql,
+      params: [...row.who, notFound, row.duration, row.details, ...row.client],
+    };
+  }
+
+  /**
+   * Records a request the route refused, unless it cannot be attributed (a 401, a suspended
+   * tenant, a database without pgrag's schema) or its row is already written. A failed write
+   * is logged, never turned into another error: the client gets the refusal it earned.
+   */
+  async recordRefusal(problem: Problem): Promise<void> {
+    const unattributable = ["unauthenticated", "tenant_suspended", "schema_not_ready"];
+    if (this.#recorded || unattributable.includes(problem.code)) return;
+    this.#recorded = true;
     try {
-      await c.var.db.run(tenantScope(c, "reader"), [{
-        text: "select pgrag.record_audit($1, $2, $3, $4, $5::text::boolean, $6, $7, " +
-          "$8::text::json, $9, $10)",
-        params: [
-          actorOf(c.var.credential),
-          action,
-          route,
-          pathParameter(c),
-          String(c.res.status < 400),
-          problem?.detail ?? null,
-          Math.round(performance.now() - started),
-          JSON.stringify(await requestDetails(c, route, problem?.code)),
-          clientAddress(c),
-          c.req.header("user-agent") ?? null,
-        ],
+      const row = await this.#row({ status: problem.status, problem });
+      // The lowest level: a reader refused a write is still a key of the tenant.
+      await this.c.var.db.run(credentialScope(this.credential, "reader"), [{
+        text: "select pgrag.record_audit($1::text, $2::text, $3::text, $4::text, false, " +
+          "$5::text, $6::integer, $7::text::json, $8::text, $9::text)",
+        params: [...row.who, problem.detail, row.duration, row.details, ...row.client],
       }]);
     } catch (error) {
       logError("audit_failed", {
-        request_id: c.var.requestId,
-        route,
+        request_id: this.c.var.requestId,
+        route: this.route.resource,
         message: error instanceof Error ? error.message : String(error),
       });
     }
-  };
-}
-
-/** search, delete, update, record or upsert; null for requests that are not audited. */
-export function auditedAction(method: string, route: string): string | null {
-  if (method === "GET" || method === "HEAD" || method === "OPTIONS") return null;
-  if (route.endsWith("search")) return "search";
-  if (method === "POST" && READ_ONLY_POST.test(route)) return null;
-  if (method === "DELETE" || route.endsWith("/delete")) return "delete";
-  if (method === "PATCH" || method === "PUT") return "update";
-  if (route === "/usage") return "record";
-  return "upsert";
-}
-
-function pathParameter(c: Context<AppEnv>): string | null {
-  const values = Object.values(c.req.param() as Record<string, string>);
-  return values.length > 0 ? values.join("/") : null;
-}
-
-/** The request's shape, never its text: how many items each batch field held, search knobs. */
-async function requestDetails(c: Context<AppEnv>, route: string, problemCode?: string) {
-  const details: Record<string, unknown> = {
-    method: c.req.method,
-    route,
-    status: c.res.status,
-    request_id: c.var.requestId,
-  };
-  if (problemCode) details.problem = problemCode;
-  const body = await c.req.json().catch(() => null);
-  if (body && typeof body === "object" && !Array.isArray(body)) {
-    for (const [field, value] of Object.entries(body)) {
-      if (Array.isArray(value)) details[`${field}_count`] = value.length;
-      else if (["top_k", "mode", "group_by"].includes(field)) details[field] = value;
-    }
   }
-  return details;
-}
 
-async function problemOf(response: Response): Promise<{ code?: string; detail?: string } | null> {
-  try {
-    return await response.clone().json();
-  } catch {
-    return null;
+  /** The row's values, its duration measured up to now. */
+  async #row(outcome: { status: number; problem?: Problem }) {
+    const c = this.c;
+    const values = Object.values(c.req.param() as Record<string, string>);
+    return {
+      who: [
+        actorOf(this.credential),
+        this.route.action,
+        this.route.resource,
+        values.length > 0 ? values.join("/") : null,
+      ],
+      duration: Math.round(performance.now() - this.started),
+      details: JSON.stringify(await this.#details(outcome)),
+      client: [clientAddress(c), c.req.header("user-agent") ?? null],
+    };
+  }
+
+  /** The request's shape, never its text: how many items each batch field held, search knobs. */
+  async #details(outcome: { status: number; problem?: Problem }) {
+    const c = this.c;
+    const details: Record<string, unknown> = {
+      method: c.req.method,
+      route: this.route.resource,
+      status: outcome.status,
+      request_id: c.var.requestId,
+    };
+    if (outcome.problem) details.problem = outcome.problem.code;
+    // The body the JSON parser cached; none for a request without one.
+    const body = await c.req.json().catch(() => null);
+    if (body && typeof body === "object" && !Array.isArray(body)) {
+      for (const [field, value] of Object.entries(body)) {
+        if (Array.isArray(value)) details[`${field}_count`] = value.length;
+        else if (["top_k", "mode", "group_by"].includes(field)) details[field] = value;
+      }
+    }
+    return details;
   }
 }
 
 /** The first address of X-Forwarded-For (what Supabase's and most proxies' edge sets). */
-function clientAddress(c: Context<AppEnv>): string | null {
+function clientAddress(c: Pick<Context, "req">): string | null {
   const first = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   return first && isIP(first) ? first : null;
 }

@@ -9,7 +9,7 @@ import {
 } from "../db/errors.ts";
 import { logError } from "../log.ts";
 import { Problem, problemBody, type ProblemCode } from "./problem.ts";
-import { problemFromDatabaseError } from "./sqlstate.ts";
+import { isSchemaMissing, problemFromDatabaseError, SCHEMA_NOT_READY_DETAIL } from "./sqlstate.ts";
 
 const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   400: "validation_failed",
@@ -20,13 +20,15 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   415: "unsupported_media_type",
 };
 
-/** The error funnel: every error of every route leaves through here as problem details. */
-export function handleError(error: unknown, c: Context): Response {
-  const requestId = (c.get("requestId") as string | undefined) ?? "";
-  const problem = toProblem(error);
+/**
+ * The error funnel: every error of every route leaves through here as problem details. A request
+ * refused on an audited route gets its audit row here, where the problem is at hand.
+ */
+export async function handleError(error: unknown, c: Context): Promise<Response> {
+  const { requestId = "", audit, db, deadline } = c.var as Partial<AppEnv["Variables"]>;
+  const problem = await toProblem(error, async () => db ? (await db.ping()).migrated : true);
   // A request ended by its deadline or its client is logged once, by requestDeadline.
-  const ended = (c.var as Partial<AppEnv["Variables"]>).deadline?.signal.aborted;
-  if (problem.status >= 500 && !ended) {
+  if (problem.status >= 500 && !deadline?.signal.aborted) {
     logError("request_failed", {
       request_id: requestId,
       method: c.req.method,
@@ -36,6 +38,7 @@ export function handleError(error: unknown, c: Context): Response {
       message: error instanceof Error ? error.message : String(error),
     });
   }
+  await audit?.recordRefusal(problem);
   return problemResponse(c, problem, requestId);
 }
 
@@ -51,7 +54,7 @@ function problemResponse(c: Context, problem: Problem, requestId: string): Respo
   );
 }
 
-function toProblem(error: unknown): Problem {
+async function toProblem(error: unknown, migrated: () => Promise<boolean>): Promise<Problem> {
   if (error instanceof Problem) return error;
   if (error instanceof DatabaseBusyError) {
     return new Problem("unavailable", "too many requests wait for the database; try again", {
@@ -69,6 +72,9 @@ function toProblem(error: unknown): Problem {
     });
   }
   if (error instanceof DatabaseError) {
+    if (await isSchemaMissing(error, migrated)) {
+      return new Problem("schema_not_ready", SCHEMA_NOT_READY_DETAIL);
+    }
     return problemFromDatabaseError(error) ?? new Problem("internal", "an internal error occurred");
   }
   if (error instanceof HTTPException) {

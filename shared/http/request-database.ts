@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
-import type { Database, DatabaseLoad, Row, Scope, Statement } from "../db/database.ts";
+import type { Database, DatabaseLoad, PingResult, Row, Scope, Statement } from "../db/database.ts";
 import { DatabaseError, DatabaseUnavailableError } from "../db/errors.ts";
 import { logInfo } from "../log.ts";
 import type { RequestDeadline } from "./deadline.ts";
@@ -17,7 +17,7 @@ export interface RequestDatabase {
     statements: readonly Statement[],
     options?: { idempotent?: boolean },
   ): Promise<Row[][]>;
-  ping(): Promise<void>;
+  ping(): Promise<PingResult>;
   /** How busy the database seam is. */
   load(): Promise<DatabaseLoad>;
 }

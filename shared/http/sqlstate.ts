@@ -37,6 +37,41 @@ const CLIENT_SQLSTATES: Record<string, ProblemCode> = {
   "57014": "timeout", // query_canceled: statement_timeout
 };
 
+/**
+ * Every statement pgrag sends names only its own objects (and PostgreSQL's built-ins), so one of
+ * these means the database lacks pgrag's schema, or has an older one than this code: it was not
+ * migrated. Not a defect to hide behind a 500, and nothing the client can fix.
+ */
+const SCHEMA_SQLSTATES = new Set([
+  "3F000", // invalid_schema_name: no schema pgrag
+  "42P01", // undefined_table
+  "42883", // undefined_function
+  "42704", // undefined_object: a type, such as pgvector's
+]);
+
+/**
+ * invalid_parameter_value: what switching to a role that does not exist raises, as every scoped
+ * transaction does first, before it names anything of pgrag's. Clients' values can cause it
+ * too, so it means a missing schema only once the database confirms there is none.
+ */
+const MAYBE_SCHEMA_SQLSTATE = "22023";
+
+export const SCHEMA_NOT_READY_DETAIL =
+  "the database has no pgrag schema, or an older one: run `deno task db:migrate` against it";
+
+/**
+ * Whether a database error says pgrag's schema is missing. `migrated` asks the database, for
+ * the one SQLSTATE that cannot tell on its own.
+ */
+export async function isSchemaMissing(
+  error: DatabaseError,
+  migrated: () => Promise<boolean>,
+): Promise<boolean> {
+  if (SCHEMA_SQLSTATES.has(error.sqlstate)) return true;
+  if (error.sqlstate !== MAYBE_SCHEMA_SQLSTATE) return false;
+  return !(await migrated().catch(() => true));
+}
+
 /** Turns a database error into the problem the client sees, or null for a server defect. */
 export function problemFromDatabaseError(error: DatabaseError): Problem | null {
   const own = PGRAG_SQLSTATES[error.sqlstate];

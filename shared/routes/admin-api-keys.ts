@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { issueApiKey } from "../auth/api-keys.ts";
 import { Problem } from "../http/problem.ts";
 import { validationHook } from "../http/validation.ts";
-import { ADMIN_ROUTE, IdParam } from "./admin-tenants.ts";
-import { jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import { ADMIN_NOT_FOUND, adminRouteDefiner, IdParam } from "./admin-route.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
 
 const ROLES = ["reader", "writer", "admin"] as const;
 
@@ -40,17 +40,17 @@ const API_KEY_JSON = "json_build_object('id', k.id, 'name', k.name, 'role', k.ro
   "'revoked_at', k.revoked_at)";
 
 /** API §2, a tenant's credentials: issue, list and revoke API keys. */
-export function adminApiKeyRoutes() {
+export function adminApiKeyRoutes(adminKey: string | undefined) {
+  const adminRoute = adminRouteDefiner(adminKey);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "post",
       path: "/admin/tenants/{id}/api-keys",
-      ...ADMIN_ROUTE,
       summary: "Issue an API key for a tenant (the key is shown once)",
-      request: { params: IdParam, body: jsonBody(NewApiKey) },
-      responses: { 201: jsonContent(IssuedKey, "The key"), ...TENANT_ERRORS, ...NOT_FOUND },
+      request: { params: IdParam, body: jsonRequestBody(NewApiKey) },
+      responses: { 201: jsonResponse(IssuedKey, "The key"), ...ADMIN_NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -72,13 +72,12 @@ export function adminApiKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "get",
       path: "/admin/tenants/{id}/api-keys",
-      ...ADMIN_ROUTE,
       summary: "A tenant's API keys, revoked ones included, oldest first",
       request: { params: IdParam },
-      responses: { 200: jsonContent(ApiKeyList, "The keys"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(ApiKeyList, "The keys"), ...ADMIN_NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -96,13 +95,12 @@ export function adminApiKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "delete",
       path: "/admin/api-keys/{id}",
-      ...ADMIN_ROUTE,
       summary: "Revoke an API key; it stops working at once",
       request: { params: IdParam },
-      responses: { 204: { description: "Revoked" }, ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 204: { description: "Revoked" }, ...ADMIN_NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -1,9 +1,9 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { runMaintenance } from "../maintenance.ts";
 import { validationHook } from "../http/validation.ts";
-import { ADMIN_ROUTE } from "./admin-tenants.ts";
-import { jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { adminRouteDefiner } from "./admin-route.ts";
+import { jsonResponse } from "./openapi.ts";
 
 const Refreshed = z.object({
   refreshed_at: z.string(),
@@ -17,15 +17,15 @@ const Refreshed = z.object({
  * API §2: maintenance on demand, for platforms without pg_cron or whose compute sleeps between
  * requests (Neon): refreshes tenant_statistics and creates the coming months' partitions.
  */
-export function adminMaintenanceRoutes() {
+export function adminMaintenanceRoutes(adminKey: string | undefined) {
+  const adminRoute = adminRouteDefiner(adminKey);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "post",
       path: "/admin/refresh-statistics",
-      ...ADMIN_ROUTE,
       summary: "Refresh tenant_statistics now (and create the coming months' partitions)",
-      responses: { 200: jsonContent(Refreshed, "Refreshed"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(Refreshed, "Refreshed") },
     }),
     async (c) => c.json(await runMaintenance(c.var.db, { role: "admin" }), 200),
   );

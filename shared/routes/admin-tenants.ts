@@ -1,14 +1,10 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { Problem } from "../http/problem.ts";
 import { validationHook } from "../http/validation.ts";
-import { jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
-
-/** What every admin route declares in the OpenAPI document. */
-export const ADMIN_ROUTE = { tags: ["admin"], security: [{ AdminKey: [] }] };
-
-export const IdParam = z.object({ id: z.string().uuid() });
+import { ADMIN_NOT_FOUND, adminRouteDefiner, IdParam } from "./admin-route.ts";
+import { jsonRequestBody, jsonResponse, problemResponse } from "./openapi.ts";
 
 const TENANT_STATUSES = ["active", "suspended", "deleted"] as const;
 // "deleted" is not settable here: it is reserved for removing a tenant, which is not a PATCH.
@@ -120,20 +116,19 @@ function listPosition(cursor: string): { createdAt: string; id: string } {
 }
 
 /** API §2, the tenant registry: create, list, read and change tenants. */
-export function adminTenantRoutes() {
+export function adminTenantRoutes(adminKey: string | undefined) {
+  const adminRoute = adminRouteDefiner(adminKey);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "post",
       path: "/admin/tenants",
-      ...ADMIN_ROUTE,
       summary: "Create a tenant",
-      request: { body: jsonBody(NewTenant) },
+      request: { body: jsonRequestBody(NewTenant) },
       responses: {
-        201: jsonContent(Tenant, "The tenant"),
-        ...TENANT_ERRORS,
-        409: jsonContent(z.object({}), "The slug is taken"),
+        201: jsonResponse(Tenant, "The tenant"),
+        409: problemResponse("`conflict`: the slug is taken"),
       },
     }),
     async (c) => {
@@ -156,13 +151,12 @@ export function adminTenantRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "get",
       path: "/admin/tenants",
-      ...ADMIN_ROUTE,
       summary: "List tenants, oldest first, keyset-paginated",
       request: { query: TenantListQuery },
-      responses: { 200: jsonContent(TenantPage, "One page"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(TenantPage, "One page") },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -189,13 +183,12 @@ export function adminTenantRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "get",
       path: "/admin/tenants/{id}",
-      ...ADMIN_ROUTE,
       summary: "One tenant",
       request: { params: IdParam },
-      responses: { 200: jsonContent(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(Tenant, "The tenant"), ...ADMIN_NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -209,15 +202,14 @@ export function adminTenantRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    adminRoute({
       method: "patch",
       path: "/admin/tenants/{id}",
-      ...ADMIN_ROUTE,
       summary: "Change a tenant's name, settings, status or limits",
       description: "Only the fields sent change. A suspended tenant's API keys are refused " +
         "(403 tenant_suspended) from the next request on. The slug cannot be changed.",
-      request: { params: IdParam, body: jsonBody(TenantPatch) },
-      responses: { 200: jsonContent(Tenant, "The tenant"), ...TENANT_ERRORS, ...NOT_FOUND },
+      request: { params: IdParam, body: jsonRequestBody(TenantPatch) },
+      responses: { 200: jsonResponse(Tenant, "The tenant"), ...ADMIN_NOT_FOUND },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

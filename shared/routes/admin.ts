@@ -2,15 +2,17 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../http/validation.ts";
 import { adminApiKeyRoutes } from "./admin-api-keys.ts";
+import { adminMaintenanceRoutes } from "./admin-maintenance.ts";
 import { adminTenantRoutes } from "./admin-tenants.ts";
 
-/** The admin routes' security scheme, registered as `AdminKey` in the OpenAPI document. */
-export const ADMIN_KEY_SCHEME = { type: "http", scheme: "bearer" } as const;
-
-/** API §2: the operator's side, onboarding tenants and managing their API keys. */
-export function adminRoutes() {
+/**
+ * API §2: the operator's side, onboarding tenants, managing their API keys and maintenance on
+ * demand, behind `Authorization: Bearer <PGRAG_ADMIN_KEY>`; closed while it is unset.
+ */
+export function adminRoutes(adminKey: string | undefined) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.route("/", adminTenantRoutes());
-  app.route("/", adminApiKeyRoutes());
+  app.route("/", adminTenantRoutes(adminKey));
+  app.route("/", adminApiKeyRoutes(adminKey));
+  app.route("/", adminMaintenanceRoutes(adminKey));
   return app;
 }

@@ -1,12 +1,12 @@
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
 import { decodeCursor, encodeCursor, type PageKey } from "../http/cursor.ts";
 import { Problem } from "../http/problem.ts";
-import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { governanceSchemas } from "../schemas/governance.ts";
-import { API_KEY_SECURITY, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonResponse } from "./openapi.ts";
+import { tenantRoute } from "./tenant-route.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Cursors name the order they were made for; the audit log has one.
@@ -18,14 +18,15 @@ export function auditRoutes(config: Config) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "admin",
+      audit: false,
       method: "get",
       path: "/audit",
       tags: ["usage"],
-      security: API_KEY_SECURITY,
       summary: "The audit log: one row per write and per search (admin)",
       request: { query: s.AuditQuery },
-      responses: { 200: jsonContent(s.AuditPage, "One page, newest first"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.AuditPage, "One page, newest first") },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -39,11 +40,9 @@ export function auditRoutes(config: Config) {
           }],
         });
       }
-      const page = await callTenantFunction<
+      const page = await c.var.tenant.call<
         { items: z.infer<typeof s.AuditEntry>[]; last: { created_at: string; id: string } | null }
       >(
-        c,
-        "admin",
         // Times cross as text: a driver would otherwise turn them into Dates (milliseconds),
         // and a cursor's microseconds matter.
         "pgrag.audit_page($1, $2::text::timestamptz, $3::text::timestamptz, $4, " +

@@ -1,14 +1,12 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
-import { Problem } from "../http/problem.ts";
-import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { cacheSchemas } from "../schemas/cache.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, NOT_FOUND, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["cache"];
-const security = API_KEY_SECURITY;
 
 /** API §7: the LLM response cache, always scoped to the caller's tenant. */
 export function cacheRoutes(config: Config) {
@@ -17,21 +15,20 @@ export function cacheRoutes(config: Config) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "writer",
+      audit: "update",
       method: "put",
       path: "/cache/{key}",
       tags,
-      security,
       summary: "Store or replace a cached response",
-      request: { params: s.KeyParam, body: jsonBody(s.PutEntry) },
-      responses: { 200: jsonContent(s.Entry, "The stored entry"), ...TENANT_ERRORS },
+      request: { params: s.KeyParam, body: jsonRequestBody(s.PutEntry) },
+      responses: { 200: jsonResponse(s.Entry, "The stored entry") },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
       const entry = c.req.valid("json");
-      const stored = await callTenantFunction<Entry>(
-        c,
-        "writer",
+      const stored = await c.var.tenant.call<Entry>(
         "pgrag.put_cache_entry($1, $2, $3, $4, $5, $6::text::jsonb)",
         [
           key,
@@ -41,53 +38,47 @@ export function cacheRoutes(config: Config) {
           entry.chunk_id ?? null,
           entry.params ? JSON.stringify(entry.params) : null,
         ],
-        { idempotent: true },
       );
       return c.json(stored, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "reader",
+      audit: false,
       method: "get",
       path: "/cache/{key}",
       tags,
-      security,
       summary: "Read a cached response (counts a hit)",
       request: { params: s.KeyParam },
-      responses: { 200: jsonContent(s.Entry, "The entry"), ...TENANT_ERRORS, ...NOT_FOUND },
+      responses: { 200: jsonResponse(s.Entry, "The entry"), ...NOT_FOUND },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
-      const entry = await callTenantFunction<Entry | null>(
-        c,
-        "reader",
-        "pgrag.read_cache_entry($1)",
-        [key],
-      );
-      if (!entry) throw new Problem("not_found", `no cache entry under ${key}`);
+      const entry = await c.var.tenant.call<Entry>("pgrag.read_cache_entry($1)", [key], {
+        notFound: `no cache entry under ${key}`,
+      });
       return c.json(entry, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "writer",
+      audit: "delete",
       method: "post",
       path: "/cache/delete",
       tags,
-      security,
       summary: "Delete cached responses by keys and/or cache_type",
-      request: { body: jsonBody(s.Delete) },
+      request: { body: jsonRequestBody(s.Delete) },
       responses: {
-        200: jsonContent(z.object({ deleted: z.number().int() }), "How many were deleted"),
-        ...TENANT_ERRORS,
+        200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"),
       },
     }),
     async (c) => {
       const { keys, cache_type } = c.req.valid("json");
-      const deleted = await callTenantFunction<number>(
-        c,
-        "writer",
+      const deleted = await c.var.tenant.call<number>(
         "pgrag.delete_cache_entries($1::text::json, $2)",
         [keys ? JSON.stringify(keys) : null, cache_type ?? null],
       );

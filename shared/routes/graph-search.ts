@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
-import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { tenantRoute } from "./tenant-route.ts";
 
 /** API §5: nearest entities and relations by embedding (LightRAG's entity/relation vectors). */
 export function graphSearchRoutes(config: Config) {
@@ -17,20 +17,19 @@ export function graphSearchRoutes(config: Config) {
     Results: R,
   ) =>
     app.openapi(
-      createRoute({
+      tenantRoute({
+        access: "reader",
+        audit: "search",
         method: "post",
         path: `/${kind}/search`,
         tags: ["search"],
-        security: API_KEY_SECURITY,
         summary: `The ${kind} nearest to an embedding (cosine similarity)`,
-        request: { body: jsonBody(s.GraphSearch) },
-        responses: { 200: jsonContent(Results, "Results, best first"), ...TENANT_ERRORS },
+        request: { body: jsonRequestBody(s.GraphSearch) },
+        responses: { 200: jsonResponse(Results, "Results, best first") },
       }),
       async (c) => {
         const { embedding, top_k, min_similarity } = c.req.valid("json");
-        const results = await callTenantFunction<unknown[]>(
-          c,
-          "reader",
+        const results = await c.var.tenant.call<unknown[]>(
           `pgrag.search_${kind}($1::text::vector, $2, $3)`,
           [embedding, top_k, min_similarity ?? null],
         );

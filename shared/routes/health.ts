@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { withTimeout } from "../db/errors.ts";
 import type { AppEnv } from "../app-env.ts";
+import { SCHEMA_NOT_READY_DETAIL } from "../http/sqlstate.ts";
 import { VERSION } from "../version.ts";
 
 const LoadSchema = z.object({
@@ -13,8 +14,9 @@ const LoadSchema = z.object({
 
 const HealthSchema = z.object({
   status: z.enum(["ok", "busy", "degraded"]),
-  db: z.enum(["ok", "error"]),
+  db: z.enum(["ok", "error", "schema_not_ready"]),
   version: z.string(),
+  detail: z.string().optional().openapi({ description: "What to do about a degraded database" }),
   /** Null when the database could not be opened at all. */
   load: LoadSchema.nullable(),
 }).openapi("Health");
@@ -23,17 +25,19 @@ const route = createRoute({
   method: "get",
   path: "/health",
   tags: ["service"],
-  summary: "Liveness, database reachability and load",
+  summary: "Liveness, database reachability, schema and load",
   description: "Pings the database on every call, on a connection kept for it, so it answers " +
     "under load, reports a database outage within seconds and recovery as soon as the " +
-    "database answers again. `busy`: every connection is in use and requests wait. No auth.",
+    "database answers again; the same round trip checks that pgrag's schema is there. " +
+    "`busy`: every connection is in use and requests wait. No auth.",
   responses: {
     200: {
       description: "The service and its database answer (`busy` when requests wait)",
       content: { "application/json": { schema: HealthSchema } },
     },
     503: {
-      description: "The database does not answer",
+      description: "The database does not answer (`db: error`), or answers without pgrag's " +
+        "schema (`db: schema_not_ready`: run `deno task db:migrate`)",
       content: { "application/json": { schema: HealthSchema } },
     },
   },
@@ -41,11 +45,11 @@ const route = createRoute({
 
 export function healthRoutes(options: { timeoutMs: number }) {
   return new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
-    let reachable = true;
+    let migrated: boolean | undefined;
     try {
-      await withTimeout(c.var.db.ping(), options.timeoutMs, "database ping");
+      ({ migrated } = await withTimeout(c.var.db.ping(), options.timeoutMs, "database ping"));
     } catch {
-      reachable = false;
+      migrated = undefined;
     }
     const now = await c.var.db.load().catch(() => null);
     const load = now && {
@@ -55,10 +59,14 @@ export function healthRoutes(options: { timeoutMs: number }) {
       queue_limit: now.queueLimit,
       refused: now.refused,
     };
-    if (!reachable) {
+    const degraded = { status: "degraded" as const, version: VERSION, load };
+    if (migrated === undefined) {
       c.header("Retry-After", "5");
+      return c.json({ ...degraded, db: "error" as const }, 503);
+    }
+    if (!migrated) {
       return c.json(
-        { status: "degraded" as const, db: "error" as const, version: VERSION, load },
+        { ...degraded, db: "schema_not_ready" as const, detail: SCHEMA_NOT_READY_DETAIL },
         503,
       );
     }

@@ -1,8 +1,7 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import type { AccessLevel } from "../db/database.ts";
-import { callTenantFunction } from "../http/tenant.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { tenantRoute, type TenantRouteDeclaration } from "./tenant-route.ts";
 
 /** What a route taking `{ ids }` answers: the ids not stored, or how many rows it deleted. */
 const ANSWERS = {
@@ -23,12 +22,11 @@ const ANSWERS = {
  */
 export function addIdListRoute(
   app: OpenAPIHono<AppEnv>,
-  options: {
+  options: Pick<TenantRouteDeclaration, "access" | "audit"> & {
     path: string;
     tags: string[];
     summary: string;
     ids: z.ZodType<{ ids: string[] }>;
-    access: AccessLevel;
     /** The SQL function taking the ids as `json`. */
     sqlFunction: string;
     answer: keyof typeof ANSWERS;
@@ -36,20 +34,19 @@ export function addIdListRoute(
 ): void {
   const answer = ANSWERS[options.answer];
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: options.access,
+      audit: options.audit,
       method: "post",
       path: options.path,
       tags: options.tags,
-      security: API_KEY_SECURITY,
       summary: options.summary,
-      request: { body: jsonBody(options.ids) },
-      responses: { 200: jsonContent(answer.schema, answer.description), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(options.ids) },
+      responses: { 200: jsonResponse(answer.schema, answer.description) },
     }),
     async (c) => {
       const { ids } = c.req.valid("json");
-      const value = await callTenantFunction<unknown>(
-        c,
-        options.access,
+      const value = await c.var.tenant.call<unknown>(
         `${options.sqlFunction}($1::text::json)`,
         [JSON.stringify(ids)],
       );

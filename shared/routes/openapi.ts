@@ -1,41 +1,59 @@
 import { z } from "@hono/zod-openapi";
+import { type ProblemCode, PROBLEMS } from "../http/problem.ts";
 
-/** OpenAPI plumbing shared by the tenant routes. */
+/** OpenAPI plumbing shared by the routes. */
 
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  code: z.string(),
+  code: z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]),
   request_id: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).openapi("Problem");
 
-export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+/** A response whose body is JSON of `schema`. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }
 
-export function jsonBody<T extends z.ZodType>(schema: T) {
+/** A required JSON request body of `schema`, validated before the handler runs. */
+export function jsonRequestBody<T extends z.ZodType>(schema: T) {
   return { content: { "application/json": { schema } }, required: true };
 }
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
+/** An error response: problem details, whose `code` says which problem. */
+export function problemResponse(description: string) {
+  return { description, content: { "application/problem+json": { schema: ProblemSchema } } };
+}
 
-/** The errors any tenant route can answer with. */
-export const TENANT_ERRORS = {
-  400: problem("The request is not valid; `errors` names each offending field"),
-  401: problem("The API key or token is missing, unknown, revoked or expired"),
-  403: problem("The credential's role does not allow this route, or the tenant is suspended"),
+/** The errors every route behind credentials can answer with, tenant and admin routes alike. */
+export const CREDENTIALED_ERRORS = {
+  400: problemResponse("The request is not valid; `errors` names each offending field"),
+  401: problemResponse("The credentials are missing, unknown, revoked or expired"),
+  503: problemResponse(
+    "`unavailable`: the database does not answer, try again after `Retry-After`; " +
+      "`schema_not_ready`: the database is not migrated, run `deno task db:migrate`",
+  ),
 } as const;
 
-export const NOT_FOUND = { 404: problem("The tenant has no such item") } as const;
+/** The errors of tenant routes: the credentialed ones, and a role or tenant that refuses. */
+export const TENANT_ERRORS = {
+  ...CREDENTIALED_ERRORS,
+  403: problemResponse(
+    "`forbidden`: the credential's role does not allow this route; " +
+      "`tenant_suspended`: the tenant is suspended",
+  ),
+} as const;
 
-/** Tenant routes take the tenant's API key or a JWT; the OpenAPI document declares them once. */
-export const API_KEY_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Jwt: [] }];
+/** What a route that enforces the tenant's monthly budget may answer besides. */
+export const BUDGET_ERRORS = {
+  402: problemResponse("`budget_exceeded`: the month is over the tenant's enforced budget"),
+} as const;
+
+export const NOT_FOUND = { 404: problemResponse("The tenant has no such item") } as const;
+
 export const API_KEY_SCHEME = { type: "apiKey", in: "header", name: "X-API-Key" } as const;
 export const JWT_SCHEME = {
   type: "http",

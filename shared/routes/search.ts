@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
-import { callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { searchSchemas } from "../schemas/search.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { tenantRoute } from "./tenant-route.ts";
 
 /** API §5: hybrid, vector and keyword retrieval over the caller's chunks. */
 export function searchRoutes(config: Config) {
@@ -14,22 +14,22 @@ export function searchRoutes(config: Config) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "reader",
+      audit: "search",
+      enforceBudget: true,
       method: "post",
       path: "/search",
       tags: ["search"],
-      security: API_KEY_SECURITY,
       summary: "Hybrid (BM25 + vector, reciprocal rank fusion), vector or keyword search",
       description: "Every filter is exact: a query returns `top_k` results whenever that many " +
         "chunks pass it, and says `exhausted: true` when fewer exist.",
-      request: { body: jsonBody(s.Search) },
-      responses: { 200: jsonContent(s.Results, "Results, best first"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.Search) },
+      responses: { 200: jsonResponse(s.Results, "Results, best first") },
     }),
     async (c) => {
       const search = c.req.valid("json");
-      const results = await callTenantFunction<Result[]>(
-        c,
-        "reader",
+      const results = await c.var.tenant.call<Result[]>(
         "pgrag.search_json($1, $2::text::vector, $3, $4::text::jsonb, $5, $6, $7, $8, $9, $10, " +
           "$11::text::boolean)",
         [
@@ -45,7 +45,6 @@ export function searchRoutes(config: Config) {
           search.ef_search,
           String(search.include_embedding),
         ],
-        { enforceBudget: true },
       );
       return c.json({ results, exhausted: results.length < search.top_k }, 200);
     },

@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
-import { actorOf, callTenantFunction } from "../http/tenant.ts";
 import { validationHook } from "../http/validation.ts";
 import { governanceSchemas } from "../schemas/governance.ts";
-import { API_KEY_SECURITY, jsonBody, jsonContent, TENANT_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["usage"];
 
@@ -14,43 +14,41 @@ export function usageRoutes(config: Config) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "writer",
+      audit: "record",
       method: "post",
       path: "/usage",
       tags,
-      security: API_KEY_SECURITY,
       summary: "Record one LLM call's tokens and cost",
       description: "Always records, even over budget; the answer says where the month stands.",
-      request: { body: jsonBody(s.Usage) },
-      responses: { 201: jsonContent(s.RecordedUsage, "Recorded"), ...TENANT_ERRORS },
+      request: { body: jsonRequestBody(s.Usage) },
+      responses: { 201: jsonResponse(s.RecordedUsage, "Recorded") },
     }),
     async (c) => {
       const usage = c.req.valid("json");
-      const recorded = await callTenantFunction<z.infer<typeof s.RecordedUsage>>(
-        c,
-        "writer",
+      const recorded = await c.var.tenant.call<z.infer<typeof s.RecordedUsage>>(
         "pgrag.record_usage($1, $2::text::json)",
-        [actorOf(c.var.credential), JSON.stringify(usage)],
+        [c.var.tenant.actor, JSON.stringify(usage)],
       );
       return c.json(recorded, 201);
     },
   );
 
   app.openapi(
-    createRoute({
+    tenantRoute({
+      access: "reader",
+      audit: false,
       method: "get",
       path: "/usage/summary",
       tags,
-      security: API_KEY_SECURITY,
       summary: "Spend in a time range, grouped by model, day or operation",
       request: { query: s.SummaryQuery },
-      responses: { 200: jsonContent(s.UsageSummary, "One row per group"), ...TENANT_ERRORS },
+      responses: { 200: jsonResponse(s.UsageSummary, "One row per group") },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const items = await callTenantFunction<z.infer<typeof s.UsageSummary>["items"]>(
-        c,
-        "reader",
+      const items = await c.var.tenant.call<z.infer<typeof s.UsageSummary>["items"]>(
         // Times cross as text: a driver would otherwise turn them into Dates (milliseconds).
         "pgrag.usage_summary(coalesce($1::text::timestamptz, date_trunc('month', now(), 'UTC'))" +
           ", coalesce($2::text::timestamptz, now()), $3)",

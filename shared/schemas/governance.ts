@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
+import { AUDIT_ACTIONS } from "../http/audit.ts";
 import { count32, fieldSchemas } from "./fields.ts";
 
 /** Money in USD as the ledger stores it: up to 8 integer digits, rounded to 6 decimals. */
@@ -64,7 +65,7 @@ export function governanceSchemas(config: Config) {
   }).openapi("TenantStatistics");
 
   const AuditQuery = z.object({
-    action: z.enum(["search", "upsert", "update", "delete", "record"]).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
     from: instant.optional(),
     to: instant.optional().openapi({ description: "Exclusive" }),
     limit: z.coerce.number().int().min(1).max(200).default(50),

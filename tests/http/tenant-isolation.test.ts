@@ -5,91 +5,19 @@ import {
   exampleUrl,
   type RouteExample,
   routeExamples,
-  type TenantFixture,
   tenantRoutes,
 } from "../support/route-examples.ts";
+import { ROUTE_FIXTURE, seedFixture } from "../support/route-fixture.ts";
 
 // Every text tenant A stores carries this marker, so a leak shows up in any body, whatever its
 // shape. Ids do not carry it: 404 details name the requested id, which is the caller's own.
 const MARKER = `secret-of-a-${crypto.randomUUID()}`;
 
-const FIXTURE: TenantFixture = {
-  documentId: "isolation-doc",
-  trackId: "isolation-track",
-  chunkId: "isolation-chunk",
-  chunkEmbedding: [1, 0, 0],
-  keyword: "quokkas",
-  cacheKey: "isolation:extract:key",
-  cacheType: "extract",
-  relation: ["Isolation Source", "Isolation Target"],
-  entityEmbedding: [0, 1, 0],
-  relationEmbedding: [0, 0, 1],
-};
+const FIXTURE = ROUTE_FIXTURE;
 
 /** Stores tenant A's data through the API with A's own writer key. */
 async function seedTenantA(api: TestApi): Promise<void> {
-  const f = FIXTURE;
-  const [source, target] = f.relation;
-  const writes: [string, string, unknown][] = [
-    ["POST", "/documents", {
-      documents: [{
-        id: f.documentId,
-        title: `${MARKER} title`,
-        content: `${MARKER}: a field guide to ${f.keyword} on Rottnest Island`,
-        source: "tenant-a-source",
-        file_path: "tenant-a/guide.md",
-        metadata: { secret: MARKER },
-        chunks: [{
-          id: f.chunkId,
-          content: `${MARKER}: ${f.keyword} smile at tourists`,
-          embedding: f.chunkEmbedding,
-          metadata: { secret: MARKER },
-        }],
-      }],
-    }],
-    ["PATCH", `/documents/${f.documentId}/status`, { status: "processed", track_id: f.trackId }],
-    ["PUT", `/cache/${encodeURIComponent(f.cacheKey)}`, {
-      cache_type: f.cacheType,
-      prompt: `${MARKER} prompt`,
-      response: `${MARKER} response`,
-      chunk_id: f.chunkId,
-    }],
-    ["POST", "/graph/entities", {
-      entities: [source, target].map((name) => ({
-        name,
-        type: "animal",
-        description: `${MARKER} describes ${name}`,
-        source_chunk_ids: [f.chunkId],
-        embedding: f.entityEmbedding,
-        properties: { secret: MARKER },
-      })),
-    }],
-    ["POST", "/graph/relations", {
-      relations: [{
-        source,
-        target,
-        description: `${MARKER} relation`,
-        keywords: `${MARKER} keywords`,
-        source_chunk_ids: [f.chunkId],
-        embedding: f.relationEmbedding,
-      }],
-    }],
-  ];
-  for (const [method, path, body] of writes) {
-    const response = await api.request(method, path, { body });
-    expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBe(200);
-  }
-  const usage = await api.request("POST", "/usage", {
-    body: {
-      model_name: `${MARKER}-model`,
-      provider: "openai",
-      input_tokens: 10,
-      output_tokens: 5,
-      input_cost: 0.01,
-      output_cost: 0.02,
-    },
-  });
-  expect(usage.status).toBe(201);
+  await seedFixture(api, MARKER);
   // A refused write whose problem names the marker puts it into A's audit log too.
   const refused = await api.request("DELETE", `/graph/entities/${encodeURIComponent(MARKER)}`);
   expect(refused.status).toBe(404);

@@ -120,9 +120,9 @@ describe(`load and abandoned requests, ${driver}`, () => {
   });
 
   it("answers 504 with Retry-After at the request deadline and cancels the write", async () => {
-    const app = appWith({ PGRAG_REQUEST_TIMEOUT_MS: "800" });
     // A first write creates the tenant's usage row that the lock below holds.
-    expect((await app.request("/rag/v1/documents", upsert("first"))).status).toBe(200);
+    expect((await appWith().request("/rag/v1/documents", upsert("first"))).status).toBe(200);
+    const app = appWith({ PGRAG_REQUEST_TIMEOUT_MS: "800" });
     const release = await lockUsage();
     try {
       const started = performance.now();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app.ts";
 import { parseConfig } from "../../shared/config.ts";
 import type { Statement } from "../../shared/db/database.ts";
+import { createApiKey } from "../support/api.ts";
 import {
   createTenant,
   currentDriver,
@@ -20,17 +21,23 @@ const parameterized: Statement = {
   params: ["x"],
 };
 
-// Per driver: [one parameterized statement, three of them].
+/**
+ * Per driver: [one parameterized statement, three of them, a write (`POST /documents`), a search
+ * (`POST /search`)]. A write or a search is the budget check (no parameters) and one statement
+ * that calls the route's function and appends its audit row; before the audit row joined the
+ * route's transaction, each also cost the audit transaction: 6 and 6 on postgres.js, 2 and 2
+ * with prepared statements, 7 and 7 on the Neon WebSocket pool, 2 and 2 over Neon HTTP.
+ */
 const EXPECTED = {
   // BEGIN+context with the first describe; each parameterized statement is described, then
-  // executed; COMMIT follows the last one.
-  "postgres": [3, 7],
+  // executed; COMMIT follows the last one. The budget check, without parameters, goes with BEGIN.
+  "postgres": [3, 7, 3, 3],
   // Prepared statements: the whole transaction goes out in one write.
-  "postgres (prepared statements)": [1, 1],
+  "postgres (prepared statements)": [1, 1, 1, 1],
   // node-postgres waits for each reply: BEGIN+context, each statement, COMMIT.
-  "neon-ws": [3, 5],
+  "neon-ws": [3, 5, 4, 4],
   // One `transaction([...])` request.
-  "neon-http": [1, 1],
+  "neon-http": [1, 1, 1, 1],
 } as const;
 
 const variants = currentDriver() === "postgres"
@@ -80,6 +87,37 @@ for (const variant of variants) {
       const trips = await count(() => test.db.run({ role: "api", tenantId }, three));
       console.log(`round trips, ${name}, three statements: ${trips}`);
       expect(trips).toBe(EXPECTED[name][1]);
+    });
+
+    const sendAs = (key: string) => {
+      const app = createApp({
+        config: parseConfig({ PGRAG_EMBEDDING_DIM: "3" }),
+        database: () => Promise.resolve(test.db),
+      });
+      return async (path: string, body: unknown) => {
+        const response = await app.request(`/rag/v1${path}`, {
+          method: "POST",
+          headers: { "X-API-Key": key, "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        expect(response.status, await response.clone().text()).toBe(200);
+      };
+    };
+
+    it(`costs ${EXPECTED[name][2]} for a write and ${EXPECTED[name][3]} for a search, each with its audit row`, async () => {
+      const send = sendAs(await createApiKey(test.db, tenantId, "writer"));
+      let n = 0;
+      const write = await count(() =>
+        send("/documents", { documents: [{ content: `round trip ${n++}` }] })
+      );
+      const search = await count(() => send("/search", { query: "round trip", top_k: 3 }));
+      console.log(`round trips, ${name}: a write ${write}, a search ${search}`);
+      expect([write, search]).toEqual(EXPECTED[name].slice(2));
+      // Two writes and two searches (warm-up and counted), one audit row each.
+      const [[{ rows }]] = await test.db.run({ role: "api", tenantId }, [{
+        text: "select count(*)::int as rows from pgrag.audit_logs",
+      }]);
+      expect(rows).toBe(4);
     });
 
     it("costs one for GET /health", async () => {

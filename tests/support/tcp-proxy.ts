@@ -49,22 +49,30 @@ export function startTcpProxy(
   let release: () => void = () => {};
   let loseReply: { marker: Uint8Array; done: () => void } | undefined;
 
+  /**
+   * Forwards `from` to `to`. `onRead` sees each chunk as it arrives and may ask for the
+   * connection to be cut once it is forwarded; `onWritten` runs once a chunk is delivered.
+   */
   const pipe = async (
     from: Deno.Conn,
     to: Deno.Conn,
-    onChunk: (chunk: Uint8Array) => boolean,
+    { onRead = () => false, onWritten = () => {} }: {
+      onRead?: (chunk: Uint8Array) => boolean;
+      onWritten?: () => void;
+    },
   ) => {
     try {
       for await (const chunk of from.readable) {
+        const cutAfter = onRead(chunk);
         await flowing;
         if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        const cutAfter = onChunk(chunk);
         const writer = to.writable.getWriter();
         try {
           await writer.write(chunk);
         } finally {
           writer.releaseLock();
         }
+        onWritten();
         if (cutAfter) break;
       }
     } catch {
@@ -90,29 +98,34 @@ export function startTcpProxy(
       }
       open.add(client).add(server);
       pairs++;
-      // Reading from both sides at once is what makes this count turns, not chunks.
+      // Reading from both sides at once is what makes this count turns, not chunks: the client
+      // takes a new turn when it speaks after an answer was delivered to it. Writes it made
+      // before that (a pipeline flushed in two writes) belong to the turn they continue.
       let clientSpokeLast = false;
       let ended = 0;
       const end = () => {
         if (++ended === 2) pairs--;
       };
-      pipe(client, server, (chunk) => {
-        if (!clientSpokeLast) roundTrips++;
-        clientSpokeLast = true;
-        if (loseReply && contains(chunk, loseReply.marker)) {
-          const { done } = loseReply;
-          loseReply = undefined;
-          queueMicrotask(done);
-          return true;
-        }
-        return false;
+      pipe(client, server, {
+        onRead(chunk) {
+          if (!clientSpokeLast) roundTrips++;
+          clientSpokeLast = true;
+          if (loseReply && contains(chunk, loseReply.marker)) {
+            const { done } = loseReply;
+            loseReply = undefined;
+            queueMicrotask(done);
+            return true;
+          }
+          return false;
+        },
       }).finally(() => {
         open.delete(client);
         end();
       });
-      pipe(server, client, () => {
-        clientSpokeLast = false;
-        return false;
+      pipe(server, client, {
+        onWritten() {
+          clientSpokeLast = false;
+        },
       }).finally(() => {
         open.delete(server);
         end();

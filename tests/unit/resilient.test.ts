@@ -24,7 +24,7 @@ function scriptedDriver(
       return step(attempt);
     },
     transaction: () => Promise.reject(new Error("unused")),
-    ping: () => Promise.resolve(),
+    ping: () => Promise.resolve({ migrated: true }),
     close: () => Promise.resolve(),
   };
   return { driver, attempts };

@@ -1,0 +1,77 @@
+/**
+ * `deno task bench scifact`: how well pgrag's search ranks real scientific abstracts for real
+ * claims (BEIR SciFact), per search mode and against plain-SQL baselines. See SCIFACT_ABOUT;
+ * the report is bench/results/scifact.md (or one JSON line on stdout with --json).
+ */
+import { vectorLiteral } from "../../shared/vector-text.ts";
+import { defineBenchmark } from "../harness/benchmark.ts";
+import { machineFacts } from "../harness/machine-facts.ts";
+import { readSciFact } from "../harness/scifact-files.ts";
+import { chunkContent, prepareSciFactDatabase, schemaVersion } from "./database.ts";
+import { fitEmbedder } from "./embedding.ts";
+import { evaluate, type EvaluationQuery, type ModeResult } from "./evaluate.ts";
+import { isFullRun, sciFactCli, type SciFactOptions } from "./options.ts";
+import { renderSciFactJson, renderSciFactReport } from "./report.ts";
+import { hasSearchFunction, retrievers } from "./retrievers.ts";
+
+const EMBEDDING_DIM = 1536;
+
+export const scifact = defineBenchmark<SciFactOptions>({
+  name: "scifact",
+  ...sciFactCli,
+  async measure(options, run) {
+    const data = await readSciFact(options.dataDir);
+    const embedder = fitEmbedder(
+      data.corpus.map((doc) => chunkContent(doc.title, doc.text)),
+      EMBEDDING_DIM,
+    );
+    const queries: EvaluationQuery[] = data.queries.slice(0, options.limitQueries).map((
+      query,
+    ) => ({
+      query,
+      prepared: { text: query.text, embedding: vectorLiteral(embedder.embed(query.text)) },
+      relevant: data.relevant.get(query.id)!,
+    }));
+    const database = await prepareSciFactDatabase(run, data, embedder, options);
+
+    const sql = run.connect(database.url);
+    const facts = await machineFacts(sql);
+    const functionPresent = await hasSearchFunction(sql);
+    const all = retrievers(options.parameters);
+    const results: ModeResult[] = [];
+    const skipped: { id: string; reason: string }[] = [];
+    for (const id of options.modes) {
+      const retriever = all[id];
+      if (retriever.usesSearchFunction && !functionPresent) {
+        skipped.push({ id, reason: "pgrag.hybrid_search does not exist (yet) in the migrations" });
+        run.progress(`${id}: skipped, pgrag.hybrid_search does not exist`);
+        continue;
+      }
+      run.progress(`${id}: ${queries.length} queries`);
+      const result = await evaluate(sql, database.tenantId, retriever, queries);
+      run.progress(
+        `  nDCG@10 ${result.scores.ndcg10.toFixed(4)}, recall@100 ` +
+          `${result.scores.recall100.toFixed(4)}, MRR@10 ${result.scores.mrr10.toFixed(4)}, ` +
+          `p50 ${result.p50Ms.toFixed(1)} ms` +
+          (result.failed.length ? `, ${result.failed.length} failed` : ""),
+      );
+      results.push(result);
+    }
+
+    const report = {
+      facts,
+      options,
+      queries: queries.length,
+      documents: data.corpus.length,
+      results,
+      skipped,
+      loadSeconds: database.loadSeconds,
+      schema: await schemaVersion(sql),
+    };
+    return {
+      markdown: renderSciFactReport(report),
+      partial: !isFullRun(options),
+      stdout: options.json ? renderSciFactJson(report) : undefined,
+    };
+  },
+});

@@ -1,0 +1,114 @@
+/**
+ * The benchmark's own database, `pgrag_scifact`: one tenant with the SciFact corpus, one
+ * document and one chunk per abstract, written as pgrag writes them. Loading takes a while
+ * (embedding, writing, HNSW build), so the database is kept between runs
+ * (harness/reusable-database.ts) while it holds this corpus embedded with this embedding
+ * version, and rebuilt on --reload.
+ */
+import type postgres from "postgres";
+import { vectorLiteral } from "../../shared/vector-text.ts";
+import type { Run } from "../harness/benchmark.ts";
+import { prepareDatabase } from "../harness/reusable-database.ts";
+import type { SciFact } from "../harness/scifact-files.ts";
+import { createTenant } from "../harness/tenants.ts";
+import { buildVectorIndex, dropVectorIndex } from "../harness/vector-index.ts";
+import { type TenantDocument, writeDocuments } from "../harness/write-documents.ts";
+import { type Embedder, EMBEDDING_VERSION } from "./embedding.ts";
+
+export interface SciFactDatabase {
+  readonly url: string;
+  readonly tenantId: string;
+  /** Seconds spent loading in this run; 0 when the database was reused. */
+  readonly loadSeconds: number;
+}
+
+interface Marker {
+  readonly tenantId: string;
+  readonly loadSeconds: number;
+}
+
+export async function prepareSciFactDatabase(
+  run: Run,
+  data: SciFact,
+  embedder: Embedder,
+  options: { readonly reload: boolean },
+): Promise<SciFactDatabase> {
+  const { url, marker, reused } = await prepareDatabase<Marker>(run, {
+    name: "pgrag_scifact",
+    embeddingDim: embedder.dimension,
+    fingerprint: JSON.stringify({ embedding: EMBEDDING_VERSION, corpus: data.corpusSha256 }),
+    reuse: !options.reload,
+    contents: `${data.corpus.length} documents`,
+    load: (sql) => load(sql, data, embedder),
+    async check(sql, { tenantId }) {
+      const [{ chunks }] = await sql<{ chunks: number }[]>`
+        select count(*)::integer as chunks from pgrag.chunks
+         where tenant_id = ${tenantId} and embedding is not null`;
+      return chunks === data.corpus.length
+        ? undefined
+        : `${chunks} embedded chunks, not ${data.corpus.length}`;
+    },
+  });
+  return { url, tenantId: marker.tenantId, loadSeconds: reused ? 0 : marker.loadSeconds };
+}
+
+/**
+ * Writes the corpus into a fresh tenant with the vector index dropped, builds the index over all
+ * of it at once (much faster than inserting into the graph row by row) and vacuums.
+ */
+async function load(sql: postgres.Sql, data: SciFact, embedder: Embedder): Promise<Marker> {
+  const started = performance.now();
+  const tenantId = await createTenant(sql, { name: "SciFact", slug: "scifact" });
+  const index = await dropVectorIndex(sql);
+  await writeDocuments(sql, documents(tenantId, data, embedder));
+  await buildVectorIndex(sql, index);
+  await sql`vacuum analyze pgrag.documents`;
+  await sql`vacuum analyze pgrag.chunks`;
+  return { tenantId, loadSeconds: (performance.now() - started) / 1000 };
+}
+
+/** Each abstract as a document with one chunk, embedded as it is written. */
+function* documents(
+  tenantId: string,
+  data: SciFact,
+  embedder: Embedder,
+): Generator<TenantDocument> {
+  for (const doc of data.corpus) {
+    const content = chunkContent(doc.title, doc.text);
+    yield {
+      tenantId,
+      document: {
+        id: doc.id,
+        title: doc.title,
+        content: `${doc.title}\n${doc.text}`,
+        chunks: [{
+          id: doc.id,
+          content,
+          chunk_index: 0,
+          embedding: vectorLiteral(embedder.embed(content)),
+        }],
+      },
+    };
+  }
+}
+
+/**
+ * The newest migration and the search logic applied, each with the start of its checksum: the
+ * search function (one current definition in sql/logic/) changes while it is tuned, so every
+ * result names the version it measured.
+ */
+export async function schemaVersion(sql: postgres.Sql): Promise<string> {
+  const [row] = await sql<{ label: string }[]>`
+    select concat_ws(', ',
+             (select version || '_' || name || ' (sha256 ' || left(checksum, 12) || ')'
+                from pgrag.schema_migrations order by version desc limit 1),
+             (select string_agg(name || ' (sha256 ' || left(checksum, 12) || ')', ', '
+                                order by name)
+                from pgrag.schema_logic where name like '%search%')) as label`;
+  return row.label;
+}
+
+/** What each chunk holds and is embedded from; the idf is learnt from the same text. */
+export function chunkContent(title: string, text: string): string {
+  return `${title}. ${text}`;
+}
