@@ -49,7 +49,8 @@ export class DatabaseTimeoutError extends Error {
   }
 }
 
-const SQLSTATE = /^[0-9A-Z]{5}$/;
+// Five characters with a digit in them: Node's five-letter error codes (EPIPE, EPERM) are not.
+const SQLSTATE = /^(?=.*\d)(?!E)[0-9A-Z]{5}$/;
 // Connection exceptions, operator intervention (shutdown, crash), insufficient resources (too
 // many connections) and a session ended by idle_in_transaction_session_timeout: the connection
 // is gone, and the statement may well succeed on another try.

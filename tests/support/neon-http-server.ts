@@ -14,7 +14,8 @@ export interface NeonHttpServer {
   close(): Promise<void>;
 }
 
-const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** A SQLSTATE, and not one of Node's five-letter error codes (EPIPE). */
+const SQLSTATE = /^(?=.*\d)(?!E)[0-9A-Z]{5}$/;
 
 interface QueryData {
   query: string;
@@ -28,18 +29,9 @@ interface Connection {
 }
 
 export function startNeonHttpServer(): NeonHttpServer {
-  const clients = new Map<string, postgres.Sql>();
   const idle = new Map<string, Connection[]>();
   const live = new Set<Connection>();
   let requests = 0;
-  const clientFor = (connectionString: string) => {
-    let sql = clients.get(connectionString);
-    if (!sql) {
-      sql = postgres(connectionString, { max: 4, prepare: false, onnotice: () => {} });
-      clients.set(connectionString, sql);
-    }
-    return sql;
-  };
   const connectionFor = (connectionString: string): Connection => {
     const pool = idle.get(connectionString) ?? [];
     idle.set(connectionString, pool);
@@ -61,21 +53,22 @@ export function startNeonHttpServer(): NeonHttpServer {
     return connection;
   };
   /**
-   * One transaction, as Neon's endpoint runs it. Not `sql.begin`: when the backend is killed
-   * mid-transaction, its ROLLBACK is written to the closed socket and postgres.js throws from a
-   * timer, which would end the test process. A connection that failed in any other way than a
-   * refused statement is thrown away.
+   * The queries on a connection of their own, in one transaction when there are several, as
+   * Neon's endpoint runs them. Not `sql.begin`: when the backend is killed mid-transaction, its
+   * ROLLBACK is written to the closed socket and postgres.js throws from a timer, which would end
+   * the test process; nor a shared pool, whose connections misbehave once their backend was
+   * killed. A connection that failed in any other way than a refused statement is thrown away.
    */
-  const transaction = async (connectionString: string, queries: QueryData[]) => {
+  const run = async (connectionString: string, queries: QueryData[], transactional: boolean) => {
     const connection = connectionFor(connectionString);
     let reusable = false;
     let reserved: postgres.ReservedSql | undefined;
     try {
       reserved = await connection.sql.reserve();
-      await reserved.unsafe("begin");
+      if (transactional) await reserved.unsafe("begin");
       const results = [];
       for (const query of queries) results.push(await execute(reserved, query));
-      await reserved.unsafe("commit");
+      if (transactional) await reserved.unsafe("commit");
       reusable = true;
       return results;
     } catch (error) {
@@ -108,9 +101,9 @@ export function startNeonHttpServer(): NeonHttpServer {
     const body = await req.json() as QueryData | { queries: QueryData[] };
     try {
       if ("queries" in body) {
-        return Response.json({ results: await transaction(connectionString, body.queries) });
+        return Response.json({ results: await run(connectionString, body.queries, true) });
       }
-      return Response.json(await execute(clientFor(connectionString), body));
+      return Response.json((await run(connectionString, [body], false))[0]);
     } catch (error) {
       const e = error as Record<string, unknown>;
       if (typeof e.code === "string" && SQLSTATE.test(e.code)) {
@@ -140,10 +133,7 @@ export function startNeonHttpServer(): NeonHttpServer {
     },
     async close() {
       await server.shutdown();
-      await Promise.all([
-        ...[...clients.values()].map((sql) => sql.end({ timeout: 1 })),
-        ...[...live].map((connection) => connection.sql.end({ timeout: 1 })),
-      ]);
+      await Promise.all([...live].map((connection) => connection.sql.end({ timeout: 1 })));
     },
   };
 }

@@ -54,6 +54,14 @@ describe("toDatabaseError()", () => {
     expect(toDatabaseError({ code: "40001", severity: "ERROR", message: "serialize" }))
       .toBeInstanceOf(DatabaseError);
   });
+
+  it("tells SQLSTATEs from Node's error codes of five letters", () => {
+    const pipe = toDatabaseError({ code: "EPIPE", message: "socket ended" });
+    expect(pipe).toBeInstanceOf(DatabaseUnavailableError);
+    expect(isRetryable(pipe, false, false)).toBe(true);
+    expect(toDatabaseError({ code: "PR404", message: "gone" })).toBeInstanceOf(DatabaseError);
+    expect(toDatabaseError({ code: "P0002", message: "none" })).toBeInstanceOf(DatabaseError);
+  });
 });
 
 describe("backoffMs()", () => {
