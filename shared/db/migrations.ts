@@ -18,6 +18,8 @@ export interface SchemaFile {
 
 export interface Migration extends SchemaFile {
   version: string;
+  /** The file name's `<concern>`, recorded beside the version. */
+  concern: string;
 }
 
 export interface Schema {
@@ -47,7 +49,10 @@ const LOCK_KEY = "pgrag:migrations";
 /** Reads `migrations/` and `logic/` of a schema folder. */
 export async function loadSchema(folder: URL): Promise<Schema> {
   const migrations = (await readSqlFiles(new URL("migrations/", folder), MIGRATION_FILE))
-    .map((file) => ({ ...file, version: MIGRATION_FILE.exec(file.name)![1] }));
+    .map((file) => {
+      const [, version, concern] = MIGRATION_FILE.exec(file.name)!;
+      return { ...file, version, concern };
+    });
   const logic = await readSqlFiles(new URL("logic/", folder), LOGIC_FILE);
   return { migrations, logic };
 }
@@ -127,11 +132,7 @@ async function createBookkeeping(tx: Queryable): Promise<void> {
 }
 
 async function applyMigrations(tx: Queryable, migrations: readonly Migration[]) {
-  await adoptReleasedMigrations(tx, migrations);
-  const rows = await tx.query<{ version: string; checksum: string }>(
-    "select version, checksum from pgrag.schema_migrations",
-  );
-  const applied = new Map(rows.map((row) => [row.version, row.checksum]));
+  const applied = await adoptReleasedMigrations(tx, migrations);
   for (const migration of migrations) {
     const checksum = applied.get(migration.version);
     if (checksum !== undefined && checksum !== migration.checksum) {
@@ -147,7 +148,7 @@ async function applyMigrations(tx: Queryable, migrations: readonly Migration[]) 
     await tx.exec(migration.sql);
     await tx.query(
       "insert into pgrag.schema_migrations (version, name, checksum) values ($1, $2, $3)",
-      [migration.version, migration.name.slice(15, -4), migration.checksum],
+      [migration.version, migration.concern, migration.checksum],
     );
     versions.push(migration.version);
   }
@@ -159,25 +160,33 @@ async function applyMigrations(tx: Queryable, migrations: readonly Migration[]) 
  * tables and the functions moved to `sql/logic/`. A database that applied a migration's 0.1.0
  * text has exactly the tables of its current text, so that record is rewritten to the current
  * checksum (or dropped, for the files that held nothing but functions); the logic files then
- * replace the functions. Any other checksum still counts as an edit.
+ * replace the functions. Any other checksum still counts as an edit. Returns the applied versions
+ * with their (adopted) checksums.
  */
-async function adoptReleasedMigrations(tx: Queryable, migrations: readonly Migration[]) {
+async function adoptReleasedMigrations(
+  tx: Queryable,
+  migrations: readonly Migration[],
+): Promise<Map<string, string>> {
   const current = new Map(migrations.map((m) => [m.version, m.checksum]));
   const rows = await tx.query<{ version: string; checksum: string }>(
     "select version, checksum from pgrag.schema_migrations",
   );
+  const applied = new Map<string, string>();
   for (const row of rows) {
-    if (RELEASED_CHECKSUMS[row.version] !== row.checksum) continue;
     const checksum = current.get(row.version);
-    if (checksum === undefined) {
+    if (RELEASED_CHECKSUMS[row.version] !== row.checksum) {
+      applied.set(row.version, row.checksum);
+    } else if (checksum === undefined) {
       await tx.query("delete from pgrag.schema_migrations where version = $1", [row.version]);
     } else {
       await tx.query("update pgrag.schema_migrations set checksum = $2 where version = $1", [
         row.version,
         checksum,
       ]);
+      applied.set(row.version, checksum);
     }
   }
+  return applied;
 }
 
 async function applyLogic(tx: Queryable, logic: readonly SchemaFile[]): Promise<string[]> {

@@ -26,6 +26,7 @@ const appliedLogic = (db: Database) =>
 const laterMigration = (sql: string): Migration => ({
   version: "29991231235959",
   name: "29991231235959_later.sql",
+  concern: "later",
   sql,
   checksum: "1".repeat(64),
 });

@@ -2,38 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { parseConfig } from "../../shared/config.ts";
-import {
-  currentDriver,
-  openTestDatabase,
-  type TestDatabase,
-  testServer,
-} from "../support/database.ts";
-import { createScratchDatabase } from "../support/server.ts";
+import { type FreshDatabase, freshDatabase } from "../support/fresh-database.ts";
 
 const ADMIN_KEY = "an-admin-key-that-is-long-enough-for-pgrag-0123";
 
 describe("a database that was never migrated", () => {
-  let test: TestDatabase;
-  let drop = async () => {};
+  let fresh: FreshDatabase;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
-    if (currentDriver() === "pglite") {
-      test = await openTestDatabase({ migrate: false });
-    } else {
-      const scratch = await createScratchDatabase(testServer(), "pgrag_unmigrated");
-      drop = scratch.drop;
-      test = await openTestDatabase({ url: scratch.url });
-    }
+    fresh = await freshDatabase("pgrag_unmigrated");
     app = createApp({
       config: parseConfig({ PGRAG_ADMIN_KEY: ADMIN_KEY }),
-      database: () => Promise.resolve(test.db),
+      database: () => Promise.resolve(fresh.first),
     });
   });
-  afterAll(async () => {
-    await test?.close();
-    await drop();
-  });
+  afterAll(() => fresh?.done());
 
   const send = async (
     method: string,

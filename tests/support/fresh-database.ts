@@ -1,5 +1,4 @@
 import type { Database } from "../../shared/db/database.ts";
-import { openPglite } from "../../shared/db/pglite.ts";
 import { currentDriver, openTestDatabase, testServer } from "./database.ts";
 import { createScratchDatabase } from "./server.ts";
 
@@ -13,8 +12,8 @@ export interface FreshDatabase {
 /** An empty, unmigrated database of the current driver, dropped by `done`. */
 export async function freshDatabase(prefix = "pgrag_fresh"): Promise<FreshDatabase> {
   if (currentDriver() === "pglite") {
-    const db = await openPglite({ dataDir: "memory://" });
-    return { first: db, second: db, done: () => db.close() };
+    const { db, close } = await openTestDatabase({ migrate: false });
+    return { first: db, second: db, done: close };
   }
   const scratch = await createScratchDatabase(testServer(), prefix);
   const first = await openTestDatabase({ url: scratch.url, migrate: false });
