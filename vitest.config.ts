@@ -36,6 +36,17 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             env: { PGRAG_TEST_DRIVER: driver },
           },
         })),
+        // The fault suite restarts and saturates the server: it runs after everything else.
+        ...(server
+          ? [{
+            extends: true as const,
+            test: {
+              name: "faults",
+              include: ["tests/faults/**/*.test.ts"],
+              sequence: { groupOrder: 1 },
+            },
+          }]
+          : []),
       ],
     },
   };

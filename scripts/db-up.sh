@@ -186,3 +186,5 @@ log "PostgreSQL 17 on 127.0.0.1:$PG_PORT, websockify on :$WS_PORT, PgBouncer on 
 echo "DATABASE_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
 echo "PGRAG_NEON_WS_PROXY=127.0.0.1:$WS_PORT"
 echo "PGRAG_PGBOUNCER_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$BOUNCER_PORT/$PG_DB"
+# How to restart the server (as root), for the fault suite's restart scenario.
+echo "PGRAG_PG_RESTART='chroot $PG_ROOT pg_ctlcluster 17 main restart'"

@@ -13,6 +13,7 @@ import { jsonBodyParser } from "./http/json-body-parser.ts";
 import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
+import { requestDeadline } from "./http/deadline.ts";
 import { validationHook } from "./http/validation.ts";
 import { provideTokenVerifier } from "./http/credentials.ts";
 import { createTokenVerifier } from "./auth/jwt.ts";
@@ -73,6 +74,10 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(timing({ crossOrigin: true }));
+  app.use(requestDeadline({
+    timeoutMs: config.databaseLimits.timeoutMs,
+    retryBudgetMs: config.databaseLimits.retryBudgetMs,
+  }));
   app.use(secureHeaders());
   app.use(cors({
     origin: config.corsOrigins,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DriverName } from "./db/database.ts";
+import { type DatabaseLimits, DEFAULT_LIMITS } from "./db/resilient.ts";
 
 const MIB = 1024 * 1024;
 
@@ -9,6 +10,12 @@ const flag = z.enum(["true", "false", "1", "0", "on", "off"]).transform((value) 
 
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
+
+const nonNegativeInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(0).max(max).default(fallback);
+
+// PostgreSQL's timeouts are 32-bit integers of milliseconds.
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Every environment variable pgrag reads, with its default. The README lists the same. */
 const EnvSchema = z.object({
@@ -22,7 +29,17 @@ const EnvSchema = z.object({
   PGRAG_DB_IDLE_TIMEOUT: positiveInt(20),
   PGRAG_DB_CONNECT_TIMEOUT: positiveInt(5, 120),
   PGRAG_DB_PREPARE: flag.default(false),
-  PGRAG_HEALTH_TIMEOUT_MS: positiveInt(2_000),
+  PGRAG_HEALTH_TIMEOUT_MS: positiveInt(DEFAULT_LIMITS.pingTimeoutMs),
+  PGRAG_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_LIMITS.timeoutMs, MAX_TIMEOUT_MS),
+  PGRAG_STATEMENT_TIMEOUT_MS: positiveInt(DEFAULT_LIMITS.statementTimeoutMs, MAX_TIMEOUT_MS),
+  PGRAG_LOCK_TIMEOUT_MS: positiveInt(DEFAULT_LIMITS.lockTimeoutMs, MAX_TIMEOUT_MS),
+  PGRAG_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt(
+    DEFAULT_LIMITS.idleInTransactionTimeoutMs,
+    MAX_TIMEOUT_MS,
+  ),
+  PGRAG_DB_QUEUE_SIZE: nonNegativeInt(DEFAULT_LIMITS.queueLimit, 100_000),
+  PGRAG_DB_QUEUE_TIMEOUT_MS: positiveInt(DEFAULT_LIMITS.queueTimeoutMs, MAX_TIMEOUT_MS),
+  PGRAG_DB_RETRY_BUDGET_MS: nonNegativeInt(DEFAULT_LIMITS.retryBudgetMs, MAX_TIMEOUT_MS),
   PGRAG_NEON_HTTP: flag.default(true),
   PGRAG_NEON_WS_PROXY: z.string().min(1).optional(),
   PGRAG_NEON_HTTP_ENDPOINT: z.string().url().optional(),
@@ -56,6 +73,11 @@ export interface Config {
   /** postgres.js: named prepared statements (direct connections, PgBouncer >= 1.21). */
   prepareStatements: boolean;
   healthTimeoutMs: number;
+  /**
+   * Deadlines and load: the request deadline (`timeoutMs`), each transaction's PostgreSQL
+   * timeouts, the queue in front of the pool and the retry budget, all in milliseconds.
+   */
+  databaseLimits: DatabaseLimits;
   neonUseHttp: boolean;
   neonWsProxy?: string;
   neonHttpEndpoint?: string;
@@ -122,6 +144,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     connectTimeoutSeconds: e.PGRAG_DB_CONNECT_TIMEOUT,
     prepareStatements: e.PGRAG_DB_PREPARE,
     healthTimeoutMs: e.PGRAG_HEALTH_TIMEOUT_MS,
+    databaseLimits: {
+      timeoutMs: e.PGRAG_REQUEST_TIMEOUT_MS,
+      statementTimeoutMs: e.PGRAG_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: e.PGRAG_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.PGRAG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      queueLimit: e.PGRAG_DB_QUEUE_SIZE,
+      queueTimeoutMs: e.PGRAG_DB_QUEUE_TIMEOUT_MS,
+      retryBudgetMs: e.PGRAG_DB_RETRY_BUDGET_MS,
+      pingTimeoutMs: e.PGRAG_HEALTH_TIMEOUT_MS,
+    },
     neonUseHttp: e.PGRAG_NEON_HTTP,
     neonWsProxy: e.PGRAG_NEON_WS_PROXY,
     neonHttpEndpoint: e.PGRAG_NEON_HTTP_ENDPOINT,

@@ -47,17 +47,75 @@ export interface PingResult {
   migrated: boolean;
 }
 
+/** How one run is bounded, and whether it may be repeated after its COMMIT was sent. */
+export interface RunOptions {
+  /**
+   * Aborts the run (the client went away, the request's deadline passed): it stops waiting, its
+   * statement is cancelled on the server and its connection discarded. Rejects with the reason.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * When the run must be over, on the `performance.now()` clock; past it the run rejects with
+   * DatabaseTimeoutError. Default: the configured request timeout from now.
+   */
+  readonly deadline?: number;
+  /**
+   * No retry starts after this instant (`performance.now()` clock), so that one request's runs
+   * share one retry budget. Default: the configured retry budget from now.
+   */
+  readonly retryUntil?: number;
+  /**
+   * Running the statements twice leaves the same rows as running them once (every upsert):
+   * a run whose connection was lost after its COMMIT was sent, which may or may not have
+   * committed, is then retried too. Without it only failures before COMMIT are retried.
+   */
+  readonly idempotent?: boolean;
+  /** Told before each retry: what failed, which retry this is, and how long it waits first. */
+  readonly onRetry?: (retry: RetryNotice) => void;
+}
+
+export interface RetryNotice {
+  /** 1 for the first retry. */
+  readonly retry: number;
+  readonly delayMs: number;
+  readonly error: Error;
+  /** Whether the failed attempt had sent its COMMIT. */
+  readonly commitSent: boolean;
+}
+
+/** How busy the seam is: what `/health` reports. */
+export interface DatabaseLoad {
+  /** Runs that may hold a connection at once (the pool's size; 1 for PGlite). */
+  readonly capacity: number;
+  /** Runs holding one now. */
+  readonly active: number;
+  /** Runs waiting for one now. */
+  readonly waiting: number;
+  /** Runs that may wait; one more is refused at once. */
+  readonly queueLimit: number;
+  /** Runs refused since the database was opened: the queue was full, or their wait ran out. */
+  readonly refused: number;
+}
+
 export interface Database {
   readonly driver: DriverName;
   /**
    * Runs the statements in order in one transaction that first switches to the scope's role and
-   * sets its tenant, both transaction-locally. All or nothing; returns each statement's rows.
-   * Drivers send it in as few round trips as they can (one, where the driver pipelines).
+   * sets its tenant, both transaction-locally, with the statement, lock and idle timeouts of
+   * the run. All or nothing; returns each statement's rows. Drivers send it in as few round
+   * trips as they can (one, where the driver pipelines). A run waits for a connection in a
+   * bounded queue, ends by its deadline, and is retried where that is safe (see retry.ts).
    */
-  run(scope: Scope, statements: readonly Statement[]): Promise<Row[][]>;
+  run(scope: Scope, statements: readonly Statement[], options?: RunOptions): Promise<Row[][]>;
   /** An interactive transaction as the connecting role, for migrations and maintenance. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Resolves when the database answers `PING_QUERY` (ping.ts) with its answer; else rejects. */
+  /**
+   * Resolves when the database answers `PING_QUERY` (ping.ts) with its answer; rejects
+   * otherwise, within the ping timeout. It takes a connection kept for it, outside the queue,
+   * so it answers under load.
+   */
   ping(): Promise<PingResult>;
+  /** How busy the seam is now. */
+  load(): DatabaseLoad;
   close(): Promise<void>;
 }

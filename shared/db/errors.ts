@@ -18,21 +18,47 @@ export class DatabaseError extends Error {
   }
 }
 
-/** The database could not be reached, or dropped the connection: worth retrying later. */
+/**
+ * The database could not be reached, or dropped the connection: worth retrying later. `sqlstate`
+ * is the server's reason when it gave one (57P01 for a terminated backend, 53300 for too many
+ * connections, ...).
+ */
 export class DatabaseUnavailableError extends Error {
-  override readonly name = "DatabaseUnavailableError";
-  constructor(message: string, options?: { cause?: unknown }) {
+  override readonly name: string = "DatabaseUnavailableError";
+  readonly sqlstate?: string;
+  constructor(message: string, options?: { cause?: unknown; sqlstate?: string }) {
     super(message, options);
+    this.sqlstate = options?.sqlstate;
   }
 }
 
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-// Connection exceptions, operator intervention (shutdown, crash) and insufficient resources
-// (too many connections): the statement may well succeed on another try.
-const UNAVAILABLE_CLASSES = ["08", "57P01", "57P02", "57P03", "53"];
+/**
+ * Too many runs already wait for a connection (the admission queue is full, or the wait for a
+ * place in it ran out): refused at once so that the client can back off, rather than queued
+ * without bound.
+ */
+export class DatabaseBusyError extends Error {
+  override readonly name = "DatabaseBusyError";
+}
+
+/** The run's deadline passed: it was stopped and its statement cancelled. */
+export class DatabaseTimeoutError extends Error {
+  override readonly name = "DatabaseTimeoutError";
+  constructor(message = "the deadline passed before the database answered") {
+    super(message);
+  }
+}
+
+// Five characters with a digit in them: Node's five-letter error codes (EPIPE, EPERM) are not.
+const SQLSTATE = /^(?=.*\d)(?!E)[0-9A-Z]{5}$/;
+// Connection exceptions, operator intervention (shutdown, crash), insufficient resources (too
+// many connections) and a session ended by idle_in_transaction_session_timeout: the connection
+// is gone, and the statement may well succeed on another try.
+const UNAVAILABLE_CLASSES = ["08", "57P01", "57P02", "57P03", "53", "25P03"];
 
 interface DriverErrorFields {
   code?: unknown;
+  severity?: unknown;
   message?: unknown;
   constraint?: unknown;
   constraint_name?: unknown;
@@ -47,11 +73,21 @@ interface DriverErrorFields {
  * socket, timeouts) with other codes or none.
  */
 export function toDatabaseError(error: unknown): Error {
-  if (error instanceof DatabaseError || error instanceof DatabaseUnavailableError) return error;
+  if (
+    error instanceof DatabaseError || error instanceof DatabaseUnavailableError ||
+    error instanceof DatabaseBusyError || error instanceof DatabaseTimeoutError
+  ) {
+    return error;
+  }
   const fields = (typeof error === "object" && error !== null ? error : {}) as DriverErrorFields;
   const code = typeof fields.code === "string" ? fields.code : "";
   const message = typeof fields.message === "string" ? fields.message : String(error);
-  if (SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) {
+  // FATAL and PANIC end the session, whatever the SQLSTATE (a recovery conflict says 40001).
+  const sessionEnded = fields.severity === "FATAL" || fields.severity === "PANIC";
+  if (
+    SQLSTATE.test(code) && !sessionEnded &&
+    !UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))
+  ) {
     const constraint = fields.constraint ?? fields.constraint_name;
     const column = fields.column ?? fields.column_name;
     return new DatabaseError(
@@ -62,7 +98,10 @@ export function toDatabaseError(error: unknown): Error {
       typeof fields.detail === "string" ? fields.detail : undefined,
     );
   }
-  return new DatabaseUnavailableError(`database unavailable: ${code || message}`, { cause: error });
+  return new DatabaseUnavailableError(`database unavailable: ${code || message}`, {
+    cause: error,
+    sqlstate: SQLSTATE.test(code) ? code : undefined,
+  });
 }
 
 /** Rejects with DatabaseUnavailableError when `promise` takes longer than `ms`. */

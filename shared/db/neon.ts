@@ -1,7 +1,9 @@
 import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
-import { toDatabaseError } from "./errors.ts";
+import { abortable, type Attempt, type Driver } from "./driver.ts";
+import { DatabaseError, toDatabaseError } from "./errors.ts";
 import { PING_QUERY } from "./ping.ts";
+import { type DatabaseLimits, DEFAULT_LIMITS, resilientDatabase } from "./resilient.ts";
 import { beginScopeScript, scopeStatements } from "./scope.ts";
 
 export interface NeonOptions {
@@ -18,106 +20,163 @@ export interface NeonOptions {
   wsProxy?: string;
   /** URL of an endpoint speaking Neon's `/sql` protocol, for a PostgreSQL that is not Neon's. */
   httpEndpoint?: string;
+  /** Deadlines, queue and retries (see resilient.ts); defaults for what is not given. */
+  limits?: Partial<DatabaseLimits>;
 }
 
 /**
  * Neon's serverless driver. Scoped transactions are non-interactive (context first, then the
  * work), which is exactly what one `transaction([...])` HTTP request can carry; interactive
- * transactions (migrations) take a WebSocket connection from the pool.
+ * transactions (migrations) take a WebSocket connection from the pool. Neither path can cancel
+ * a statement on the server: an abandoned run drops its request or connection, and the
+ * transaction's statement_timeout ends what still runs.
  */
 export function openNeon(options: NeonOptions): Database {
   configureTransport(options);
-  const pool = new Pool({
-    connectionString: options.url,
-    max: options.maxConnections,
-    idleTimeoutMillis: options.idleTimeoutSeconds * 1000,
-    connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
-  });
-  // An idle connection that the server drops emits 'error' on the pool; unheard, it would end
-  // the process. The pool discards that connection and opens a new one when next needed.
-  pool.on("error", () => {});
+  const poolOf = (max: number) => {
+    const pool = new Pool({
+      connectionString: options.url,
+      max,
+      idleTimeoutMillis: options.idleTimeoutSeconds * 1000,
+      connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
+    });
+    // An idle connection that the server drops emits 'error' on the pool; unheard, it would end
+    // the process. The pool discards that connection and opens a new one when next needed.
+    pool.on("error", () => {});
+    return pool;
+  };
+  const pool = poolOf(options.maxConnections);
+  // `ping` has a connection of its own, so it is never queued behind the runs.
+  const healthPool = poolOf(1);
   const http = neon(options.url);
 
   // A checked-out client whose connection drops emits 'error' too; the failing query reports it.
   const listening = new WeakSet<PoolClient>();
-  const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
-    let client: PoolClient | undefined;
-    let broken: Error | undefined;
+  const checkOut = async (from: Pool, signal?: AbortSignal): Promise<PoolClient> => {
+    const connecting = from.connect();
+    let client: PoolClient;
     try {
-      client = await pool.connect();
-      if (!listening.has(client)) {
-        client.on("error", () => {});
-        listening.add(client);
-      }
-      return await work(client);
+      client = signal ? await abortable(connecting, signal) : await connecting;
     } catch (error) {
-      broken = toDatabaseError(error);
-      throw broken;
-    } finally {
-      // A client whose transaction failed is released with the error, so the pool discards it
-      // rather than hand out a connection in an unknown state.
-      client?.release(broken);
+      // Abandoned while connecting: the connection is closed once it is made.
+      connecting.then((late) => late.release(true), () => {});
+      throw error;
+    }
+    if (!listening.has(client)) {
+      client.on("error", () => {});
+      listening.add(client);
+    }
+    return client;
+  };
+
+  /**
+   * Runs `work` on a pooled client and gives the client back clean: after a statement the
+   * server refused, ROLLBACK ends the transaction and the client is reused; after anything else
+   * (a lost connection, an abandoned run) it is released with the error, so the pool discards
+   * it rather than hand out a connection in an unknown state.
+   */
+  const withClient = async <T>(
+    work: (client: PoolClient, bound: <R>(query: Promise<R>) => Promise<R>) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> => {
+    const client = await checkOut(pool, signal);
+    const bound = <R>(query: Promise<R>) => signal ? abortable(query, signal) : query;
+    try {
+      const result = await work(client, bound);
+      client.release();
+      return result;
+    } catch (error) {
+      const failure = toDatabaseError(error);
+      let clean = false;
+      if (failure instanceof DatabaseError && !signal?.aborted) {
+        clean = await bound(client.query("rollback")).then(() => true, () => false);
+      }
+      client.release(clean ? undefined : failure);
+      throw signal?.aborted ? signal.reason : failure;
     }
   };
 
-  const interactive = <T>(work: (tx: Queryable) => Promise<T>, begin = "begin") =>
+  const interactive = <T>(work: (tx: Queryable) => Promise<T>) =>
     withClient(async (client) => {
-      await client.query(begin);
-      try {
-        const result = await work({
-          async query<R extends Row>(text: string, params: readonly unknown[] = []) {
-            return (await client.query(text, [...params])).rows as R[];
-          },
-          async exec(script: string) {
-            await client.query(script);
-          },
-        });
-        await client.query("commit");
-        return result;
-      } catch (error) {
-        await client.query("rollback").catch(() => {});
-        throw error;
-      }
+      await client.query("begin");
+      const result = await work({
+        async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+          return (await client.query(text, [...params])).rows as R[];
+        },
+        async exec(script: string) {
+          await client.query(script);
+        },
+      });
+      await client.query("commit");
+      return result;
     });
 
-  const runOverHttp = async (statements: readonly Statement[]): Promise<Row[][]> => {
+  const attemptOverWebSocket = (
+    scope: Scope,
+    statements: readonly Statement[],
+    { signal, limits, commitSent }: Attempt,
+  ) =>
+    withClient(async (client, bound) => {
+      // node-postgres waits for each reply, so BEGIN, the context and the timeouts travel as
+      // one message; COMMIT goes after the last statement has answered.
+      await bound(client.query(beginScopeScript(scope, limits)));
+      const results: Row[][] = [];
+      for (const statement of statements) {
+        results.push(
+          (await bound(client.query(statement.text, [...(statement.params ?? [])]))).rows,
+        );
+      }
+      commitSent();
+      await bound(client.query("commit"));
+      return results;
+    }, signal);
+
+  const attemptOverHttp = async (
+    scope: Scope,
+    statements: readonly Statement[],
+    { signal, limits, commitSent }: Attempt,
+  ): Promise<Row[][]> => {
+    const context = scopeStatements(scope, limits);
+    const all = [...context, ...statements];
+    // The request carries COMMIT with the statements: once it is sent, a lost reply leaves the
+    // outcome unknown. A SQLSTATE in the reply means the transaction was rolled back.
+    commitSent();
     try {
       const results = await http.transaction(
-        statements.map((statement) => http.query(statement.text, [...(statement.params ?? [])])),
+        all.map((statement) => http.query(statement.text, [...(statement.params ?? [])])),
+        { fetchOptions: { signal } },
       );
-      return results as Row[][];
+      return (results as Row[][]).slice(context.length);
     } catch (error) {
-      throw toDatabaseError(error);
+      throw signal.aborted ? signal.reason : toDatabaseError(error);
     }
   };
 
-  return {
-    driver: "neon",
-    async run(scope: Scope, statements: readonly Statement[]) {
-      if (options.useHttp) {
-        const context = scopeStatements(scope);
-        return (await runOverHttp([...context, ...statements])).slice(context.length);
-      }
-      // node-postgres waits for each reply, so BEGIN and the context travel as one message.
-      return await interactive(async (tx) => {
-        const results: Row[][] = [];
-        for (const statement of statements) {
-          results.push(await tx.query(statement.text, statement.params));
-        }
-        return results;
-      }, beginScopeScript(scope));
-    },
+  const driver: Driver = {
+    name: "neon",
+    capacity: options.maxConnections,
+    attempt: options.useHttp ? attemptOverHttp : attemptOverWebSocket,
     transaction: (work) => interactive(work),
-    async ping() {
-      const [row] = options.useHttp
-        ? (await runOverHttp([{ text: PING_QUERY }]))[0]
-        : (await withClient((client) => client.query(PING_QUERY))).rows;
-      return { migrated: row.migrated === true };
+    async ping(signal: AbortSignal) {
+      if (options.useHttp) {
+        const [row] = await http.query(PING_QUERY, [], { fetchOptions: { signal } });
+        return { migrated: row.migrated === true };
+      }
+      const client = await checkOut(healthPool, signal);
+      try {
+        const { rows: [row] } = await abortable(client.query(PING_QUERY), signal);
+        client.release();
+        return { migrated: row.migrated === true };
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), healthPool.end()]);
     },
   };
+  return resilientDatabase(driver, { ...DEFAULT_LIMITS, ...options.limits });
 }
 
 /** Points the driver at a local WebSocket proxy and `/sql` endpoint when they are configured. */

@@ -24,11 +24,12 @@ async function connect(config: Config): Promise<Database> {
     maxConnections: config.maxConnections,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     connectTimeoutSeconds: config.connectTimeoutSeconds,
+    limits: config.databaseLimits,
   };
   switch (config.driver) {
     case "pglite": {
       const { openPglite } = await import("./pglite.ts");
-      return await openPglite({ dataDir: config.dataDir });
+      return await openPglite({ dataDir: config.dataDir, limits: config.databaseLimits });
     }
     case "postgres": {
       const { openPostgresJs } = await import("./postgres-js.ts");

@@ -2,18 +2,24 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
+import type { Attempt, Driver } from "./driver.ts";
 import { toDatabaseError } from "./errors.ts";
+import { type DatabaseLimits, DEFAULT_LIMITS, resilientDatabase } from "./resilient.ts";
 import { PING_QUERY } from "./ping.ts";
 import { scopeStatements } from "./scope.ts";
 
 export interface PgliteOptions {
   /** A folder for the data, or `memory://` for a throwaway database. */
   dataDir: string;
+  /** Deadlines, queue and retries (see resilient.ts); defaults for what is not given. */
+  limits?: Partial<DatabaseLimits>;
 }
 
 /**
  * Embedded PostgreSQL compiled to WebAssembly, with pgvector and pg_trgm: the zero-setup default.
- * It has one connection; PGlite queues transactions on it, so they never interleave.
+ * It has one connection, so the seam admits one run at a time and queues the others. A statement
+ * runs to its end once started (it runs on this thread); an abandoned run stops before its next
+ * statement and rolls back.
  */
 export async function openPglite(options: PgliteOptions): Promise<Database> {
   // PGlite creates only the last folder of the path itself.
@@ -41,15 +47,20 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
     }
   };
 
-  return {
-    driver: "pglite",
-    run(scope: Scope, statements: readonly Statement[]) {
+  const driver: Driver = {
+    name: "pglite",
+    capacity: 1,
+    attempt(scope: Scope, statements: readonly Statement[], { signal, limits }: Attempt) {
       return transaction(async (tx) => {
-        for (const context of scopeStatements(scope)) await tx.query(context.text, context.params);
+        for (const context of scopeStatements(scope, limits)) {
+          await tx.query(context.text, context.params);
+        }
         const results: Row[][] = [];
         for (const statement of statements) {
+          signal.throwIfAborted();
           results.push(await tx.query(statement.text, statement.params));
         }
+        signal.throwIfAborted();
         return results;
       });
     },
@@ -66,4 +77,5 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
       if (!db.closed) await db.close();
     },
   };
+  return resilientDatabase(driver, { ...DEFAULT_LIMITS, ...options.limits });
 }

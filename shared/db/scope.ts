@@ -1,4 +1,5 @@
 import type { Scope, Statement } from "./database.ts";
+import type { TransactionLimits } from "./driver.ts";
 
 const ROLE_NAMES = { api: "pgrag_api", admin: "pgrag_admin" } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -7,12 +8,13 @@ const ACCESS_LEVELS = new Set(["reader", "writer", "admin"]);
 
 /**
  * The settings that open every scoped transaction: the role, the tenant (always written, empty
- * when absent, so a value left on the session can never leak in) and UTC for timestamps.
- * `set_config(..., true)` is the function form of SET LOCAL: it dies with the transaction, so a
- * pooled connection (or a transaction pooler such as PgBouncer or Supavisor) never carries one
- * request's role or tenant into the next.
+ * when absent, so a value left on the session can never leak in), UTC for timestamps and the
+ * transaction's timeouts. `set_config(..., true)` is the function form of SET LOCAL: it dies with
+ * the transaction, so a pooled connection (or a transaction pooler such as PgBouncer or
+ * Supavisor) never carries one request's role, tenant or timeouts into the next, and setting
+ * them costs no round trip of its own.
  */
-function contextSettings(scope: Scope): [name: string, value: string][] {
+function contextSettings(scope: Scope, limits: TransactionLimits): [name: string, value: string][] {
   const tenantId = "tenantId" in scope
     ? scope.tenantId ?? ""
     : "token" in scope
@@ -26,7 +28,16 @@ function contextSettings(scope: Scope): [name: string, value: string][] {
     ["pgrag.tenant_id", tenantId.toLowerCase()],
     ["request.jwt.claims", ""],
     ["timezone", "UTC"],
+    ["statement_timeout", milliseconds(limits.statementTimeoutMs)],
+    ["lock_timeout", milliseconds(limits.lockTimeoutMs)],
+    ["idle_in_transaction_session_timeout", milliseconds(limits.idleInTransactionTimeoutMs)],
   ];
+}
+
+/** A timeout as PostgreSQL reads it: an integer, in milliseconds; 0 turns the timeout off. */
+function milliseconds(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new TypeError("timeouts are integer ms");
+  return String(value);
 }
 
 /**
@@ -65,8 +76,8 @@ function credentialCheck(scope: Scope): { statement: Statement; script: string }
 }
 
 /** The context as parameterized statements, for drivers that send them in the same request. */
-export function scopeStatements(scope: Scope): Statement[] {
-  const settings = contextSettings(scope);
+export function scopeStatements(scope: Scope, limits: TransactionLimits): Statement[] {
+  const settings = contextSettings(scope, limits);
   const statements: Statement[] = [{
     text: "select " +
       settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", "),
@@ -84,10 +95,10 @@ export function scopeStatements(scope: Scope): Statement[] {
  * saves one or two round trips per request. The role names, levels and time zone are constants;
  * the tenant id and key hash come from verified credentials or our own hashing and are checked
  * to be a UUID and 64 hex digits (levels: one of three words) right here, so nothing else can
- * reach the text.
+ * reach the text; the timeouts are integers, checked as well.
  */
-export function beginScopeScript(scope: Scope): string {
-  const settings = contextSettings(scope).map(([name, value]) =>
+export function beginScopeScript(scope: Scope, limits: TransactionLimits): string {
+  const settings = contextSettings(scope, limits).map(([name, value]) =>
     `set_config('${name}', '${value}', true)`
   );
   const check = credentialCheck(scope);

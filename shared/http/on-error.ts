@@ -1,7 +1,12 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env.ts";
-import { DatabaseError, DatabaseUnavailableError } from "../db/errors.ts";
+import {
+  DatabaseBusyError,
+  DatabaseError,
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+} from "../db/errors.ts";
 import { logError } from "../log.ts";
 import { Problem, problemBody, type ProblemCode } from "./problem.ts";
 import { isSchemaMissing, problemFromDatabaseError, SCHEMA_NOT_READY_DETAIL } from "./sqlstate.ts";
@@ -20,9 +25,10 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
  * refused on an audited route gets its audit row here, where the problem is at hand.
  */
 export async function handleError(error: unknown, c: Context): Promise<Response> {
-  const { requestId = "", audit, db } = c.var as Partial<AppEnv["Variables"]>;
+  const { requestId = "", audit, db, deadline } = c.var as Partial<AppEnv["Variables"]>;
   const problem = await toProblem(error, async () => db ? (await db.ping()).migrated : true);
-  if (problem.status >= 500) {
+  // A request ended by its deadline or its client is logged once, by requestDeadline.
+  if (problem.status >= 500 && !deadline?.signal.aborted) {
     logError("request_failed", {
       request_id: requestId,
       method: c.req.method,
@@ -50,6 +56,16 @@ function problemResponse(c: Context, problem: Problem, requestId: string): Respo
 
 async function toProblem(error: unknown, migrated: () => Promise<boolean>): Promise<Problem> {
   if (error instanceof Problem) return error;
+  if (error instanceof DatabaseBusyError) {
+    return new Problem("unavailable", "too many requests wait for the database; try again", {
+      retryAfterSeconds: 1,
+    });
+  }
+  if (error instanceof DatabaseTimeoutError) {
+    return new Problem("timeout", "the database did not answer in time", {
+      retryAfterSeconds: 5,
+    });
+  }
   if (error instanceof DatabaseUnavailableError) {
     return new Problem("unavailable", "the database is not reachable; try again shortly", {
       retryAfterSeconds: 5,

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "The service is temporarily unavailable" },
   schema_not_ready: { status: 503, title: "The database is not migrated" },
+  timeout: { status: 504, title: "The request took too long" },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

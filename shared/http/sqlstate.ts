@@ -33,7 +33,8 @@ const CLIENT_SQLSTATES: Record<string, ProblemCode> = {
   P0002: "not_found", // no_data_found
   "40001": "unavailable", // serialization_failure: safe to retry
   "40P01": "unavailable", // deadlock_detected: safe to retry
-  "57014": "unavailable", // query_canceled: a statement timeout
+  "55P03": "unavailable", // lock_not_available: lock_timeout
+  "57014": "timeout", // query_canceled: statement_timeout
 };
 
 /**
@@ -82,6 +83,11 @@ export function problemFromDatabaseError(error: DatabaseError): Problem | null {
   if (!code) return null;
   if (code === "unavailable") {
     return new Problem(code, "the database is busy; try again", { retryAfterSeconds: 1 });
+  }
+  if (code === "timeout") {
+    return new Problem(code, "a statement took longer than its timeout", {
+      retryAfterSeconds: 5,
+    });
   }
   // PostgreSQL's own messages name tables and can quote stored values, so the client gets the
   // constraint or column name and a generic sentence instead.

@@ -1,5 +1,5 @@
 import type { AccessLevel, Statement } from "../db/database.ts";
-import type { RequestAudit } from "./audit.ts";
+import type { AuditAction, RequestAudit } from "./audit.ts";
 import { actorOf, type Credential, credentialScope } from "./credentials.ts";
 import { Problem } from "./problem.ts";
 import type { RequestDatabase } from "./request-database.ts";
@@ -34,8 +34,21 @@ export interface TenantCalls {
 /** What a tenant route declared, as its calls need it. */
 export interface CallDeclaration {
   access: AccessLevel;
+  /** The action its audit row records, or false for a route that only reads. */
+  audit: AuditAction | false;
   enforceBudget: boolean;
 }
+
+/**
+ * The routes whose transaction may run again when its connection was lost after COMMIT was sent
+ * (shared/db/retry.ts), because running it twice leaves the rows running it once does: reads
+ * change nothing, upserts write with ON CONFLICT and skip unchanged rows, updates set values.
+ * What a repeat can change is the answer's wording (`created: false` for a row the first run
+ * created) and, since the audit row commits with the call, a second audit row for the request.
+ * Not deletes, whose repeat answers 404 for what the first deleted, nor usage records, whose
+ * repeat would count the usage twice.
+ */
+const REPEATABLE: ReadonlySet<AuditAction | false> = new Set([false, "search", "upsert", "update"]);
 
 export function tenantCalls(
   db: RequestDatabase,
@@ -55,7 +68,7 @@ export function tenantCalls(
       // nothing reads. Parameterless, it travels with BEGIN where the driver pipelines.
       if (route.enforceBudget) statements.unshift({ text: "select pgrag.enforce_budget()" });
       statements.push(await callStatement(fn, params, notFound, audited));
-      const rows = await db.run(scope, statements);
+      const rows = await db.run(scope, statements, { idempotent: REPEATABLE.has(route.audit) });
       audited?.committed();
       const [row] = rows[rows.length - 1];
       if (!row.found) throw new Problem("not_found", notFound!);

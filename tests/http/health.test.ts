@@ -15,7 +15,18 @@ describe("GET /rag/v1/health", () => {
     const app = createApp({ config: parseConfig({}), database: () => Promise.resolve(test.db) });
     const response = await app.request("/rag/v1/health");
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", db: "ok", version: VERSION });
+    expect(await response.json()).toEqual({
+      status: "ok",
+      db: "ok",
+      version: VERSION,
+      load: {
+        capacity: test.db.load().capacity,
+        active: 0,
+        waiting: 0,
+        queue_limit: 32,
+        refused: 0,
+      },
+    });
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const timing = response.headers.get("server-timing") ?? "";
     expect(timing).toMatch(/(^|, *)db;dur=\d+(\.\d+)?/);

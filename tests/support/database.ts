@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import type { Database } from "../../shared/db/database.ts";
+import type { DatabaseLimits } from "../../shared/db/resilient.ts";
 import { loadProjectSchema, migrate } from "../../shared/db/migrations.ts";
 import { openNeon } from "../../shared/db/neon.ts";
 import { openPglite } from "../../shared/db/pglite.ts";
@@ -43,6 +44,8 @@ export interface OpenOptions {
   prepare?: boolean;
   /** Migrate a fresh embedded database (server databases are migrated by the global setup). */
   migrate?: boolean;
+  /** Deadlines, queue and retries; the defaults for what is not given. */
+  limits?: Partial<DatabaseLimits>;
 }
 
 /** Opens the database of the current driver; PGlite gets a fresh in-memory database. */
@@ -52,9 +55,10 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
     maxConnections: options.maxConnections ?? 4,
     idleTimeoutSeconds: 10,
     connectTimeoutSeconds: 3,
+    limits: options.limits,
   };
   if (driver === "pglite") {
-    const db = await openPglite({ dataDir: "memory://" });
+    const db = await openPglite({ dataDir: "memory://", limits: options.limits });
     if (options.migrate !== false) {
       await migrate(db, await loadProjectSchema(), { embeddingDim: TEST_EMBEDDING_DIM });
     }

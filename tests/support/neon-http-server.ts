@@ -14,21 +14,82 @@ export interface NeonHttpServer {
   close(): Promise<void>;
 }
 
+/** A SQLSTATE, and not one of Node's five-letter error codes (EPIPE). */
+const SQLSTATE = /^(?=.*\d)(?!E)[0-9A-Z]{5}$/;
+
 interface QueryData {
   query: string;
   params?: unknown[];
 }
 
+/** One connection of its own, so that one whose socket closed can be thrown away whole. */
+interface Connection {
+  readonly sql: postgres.Sql;
+  closed: boolean;
+}
+
 export function startNeonHttpServer(): NeonHttpServer {
-  const clients = new Map<string, postgres.Sql>();
+  const idle = new Map<string, Connection[]>();
+  const live = new Set<Connection>();
   let requests = 0;
-  const clientFor = (connectionString: string) => {
-    let sql = clients.get(connectionString);
-    if (!sql) {
-      sql = postgres(connectionString, { max: 4, prepare: false, onnotice: () => {} });
-      clients.set(connectionString, sql);
+  const connectionFor = (connectionString: string): Connection => {
+    const pool = idle.get(connectionString) ?? [];
+    idle.set(connectionString, pool);
+    for (let connection = pool.pop(); connection; connection = pool.pop()) {
+      if (!connection.closed) return connection;
+      live.delete(connection);
+      connection.sql.end({ timeout: 0 }).catch(() => {});
     }
-    return sql;
+    const connection: Connection = {
+      closed: false,
+      sql: postgres(connectionString, {
+        max: 1,
+        prepare: false,
+        onnotice: () => {},
+        onclose: () => connection.closed = true,
+      }),
+    };
+    live.add(connection);
+    return connection;
+  };
+  /**
+   * The queries on a connection of their own, in one transaction when there are several, as
+   * Neon's endpoint runs them. Not `sql.begin`: when the backend is killed mid-transaction, its
+   * ROLLBACK is written to the closed socket and postgres.js throws from a timer, which would end
+   * the test process; nor a shared pool, whose connections misbehave once their backend was
+   * killed. A connection that failed in any other way than a refused statement is thrown away.
+   */
+  const run = async (connectionString: string, queries: QueryData[], transactional: boolean) => {
+    const connection = connectionFor(connectionString);
+    let reusable = false;
+    let reserved: postgres.ReservedSql | undefined;
+    try {
+      reserved = await connection.sql.reserve();
+      if (transactional) await reserved.unsafe("begin");
+      const results = [];
+      for (const query of queries) results.push(await execute(reserved, query));
+      if (transactional) await reserved.unsafe("commit");
+      reusable = true;
+      return results;
+    } catch (error) {
+      // A statement refused with ERROR leaves the session alive; FATAL ends it.
+      const { code, severity } = error as { code?: unknown; severity?: unknown };
+      const refused = typeof code === "string" && SQLSTATE.test(code) && severity === "ERROR";
+      if (reserved && refused && !connection.closed) {
+        const rolledBack = reserved.unsafe("rollback").then(() => true, () => false);
+        const late = new Promise<false>((resolve) => setTimeout(resolve, 1_000, false));
+        reusable = await Promise.race([rolledBack, late]);
+      }
+      throw error;
+    } finally {
+      if (reusable) {
+        reserved!.release();
+        idle.get(connectionString)!.push(connection);
+      } else {
+        live.delete(connection);
+        connection.sql.end({ timeout: 0 }).catch(() => {});
+      }
+    }
   };
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
@@ -38,16 +99,14 @@ export function startNeonHttpServer(): NeonHttpServer {
       return new Response("bad request", { status: 400 });
     }
     const body = await req.json() as QueryData | { queries: QueryData[] };
-    const sql = clientFor(connectionString);
     try {
       if ("queries" in body) {
-        const results = await sql.begin((tx) => body.queries.map((q) => execute(tx, q)));
-        return Response.json({ results });
+        return Response.json({ results: await run(connectionString, body.queries, true) });
       }
-      return Response.json(await execute(sql, body));
+      return Response.json((await run(connectionString, [body], false))[0]);
     } catch (error) {
       const e = error as Record<string, unknown>;
-      if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) {
+      if (typeof e.code === "string" && SQLSTATE.test(e.code)) {
         return Response.json({
           message: e.message,
           code: e.code,
@@ -74,7 +133,7 @@ export function startNeonHttpServer(): NeonHttpServer {
     },
     async close() {
       await server.shutdown();
-      await Promise.all([...clients.values()].map((sql) => sql.end({ timeout: 1 })));
+      await Promise.all([...live].map((connection) => connection.sql.end({ timeout: 1 })));
     },
   };
 }

@@ -1,27 +1,42 @@
-import type { TestDatabase } from "./database.ts";
-import { currentDriver, TEST_EMBEDDING_DIM, testServer } from "./database.ts";
+import type { TestDriver } from "./database.ts";
+import { TEST_EMBEDDING_DIM } from "./database.ts";
 
 /** The real server (`functions/rag/index.ts`) in a process of its own. */
 export interface ServerProcess {
   /** e.g. `http://127.0.0.1:41234` */
   readonly origin: string;
+  readonly port: number;
   /** Sends the signal; resolves once the process is gone. */
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+export interface ServerProcessOptions {
+  /** What the server reads: its database settings and limits (see `driverEnv`). */
+  env: Record<string, string>;
+  /** Listen here, as a restarted server does on its predecessor's port; a free one by default. */
+  port?: number;
+  /** Each line the server writes (its JSON log), from stdout and stderr. */
+  onLog?: (line: string) => void;
+}
+
 /**
- * Starts the server process against the current driver's test database, the way a deployment
- * configures it (environment variables only), and waits until `GET /health` answers 200.
+ * Starts the server process the way a deployment configures it (environment variables only),
+ * and waits until `GET /health` answers 200.
  */
-export async function startServerProcess(test: TestDatabase): Promise<ServerProcess> {
-  const port = freePort();
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const port = options.port ?? freePort();
+  const logs = options.onLog ? "piped" : "null";
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", ENTRYPOINT],
-    env: { PORT: String(port), ...driverEnv(test) },
+    env: { PORT: String(port), ...options.env },
     stdin: "null",
-    stdout: "null",
-    stderr: "null",
+    stdout: logs,
+    stderr: logs,
   }).spawn();
+  if (options.onLog) {
+    void readLines(child.stdout, options.onLog);
+    void readLines(child.stderr, options.onLog);
+  }
   const origin = `http://127.0.0.1:${port}`;
   const kill = async (signal: Deno.Signal) => {
     try {
@@ -39,21 +54,30 @@ export async function startServerProcess(test: TestDatabase): Promise<ServerProc
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { origin, kill };
+  return { origin, port, kill };
 }
 
 const ENTRYPOINT = new URL("../../functions/rag/index.ts", import.meta.url).pathname;
 
-/** The environment that points the server at the database `test` uses, through its driver. */
-function driverEnv(test: TestDatabase): Record<string, string> {
-  const server = testServer();
+/** Where a server process finds its database, through the driver under test. */
+export interface DatabaseTarget {
+  /** The database's connection string (the Neon WebSocket path reaches it via `wsProxy`). */
+  databaseUrl: string;
+  /** `host:port` of the websockify in front of PostgreSQL. */
+  wsProxy: string;
+  /** The local Neon `/sql` endpoint, for neon-http. */
+  httpEndpoint?: string;
+}
+
+/** The environment that points the server at `target` through `driver`. */
+export function driverEnv(driver: TestDriver, target: DatabaseTarget): Record<string, string> {
   const common = {
-    DATABASE_URL: server.databaseUrl,
+    DATABASE_URL: target.databaseUrl,
     PGRAG_EMBEDDING_DIM: String(TEST_EMBEDDING_DIM),
     PGRAG_MIGRATE_ON_START: "false",
     PGRAG_DB_MAX_CONNECTIONS: "4",
   };
-  switch (currentDriver()) {
+  switch (driver) {
     case "postgres":
       return { ...common, PGRAG_DRIVER: "postgres" };
     case "neon-ws":
@@ -61,14 +85,15 @@ function driverEnv(test: TestDatabase): Record<string, string> {
         ...common,
         PGRAG_DRIVER: "neon",
         PGRAG_NEON_HTTP: "false",
-        PGRAG_NEON_WS_PROXY: server.wsProxy,
+        PGRAG_NEON_WS_PROXY: target.wsProxy,
       };
     case "neon-http":
+      if (!target.httpEndpoint) throw new Error("neon-http needs the local /sql endpoint");
       return {
         ...common,
         PGRAG_DRIVER: "neon",
-        PGRAG_NEON_WS_PROXY: server.wsProxy,
-        PGRAG_NEON_HTTP_ENDPOINT: test.http!.url,
+        PGRAG_NEON_WS_PROXY: target.wsProxy,
+        PGRAG_NEON_HTTP_ENDPOINT: target.httpEndpoint,
       };
     default:
       throw new Error("the server process runs on the server drivers only");
@@ -92,4 +117,18 @@ async function answersHealth(origin: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let rest = "";
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + text).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) if (line) onLine(line);
+    }
+  } catch {
+    // The process ended.
+  }
+  if (rest) onLine(rest);
 }

@@ -84,7 +84,12 @@ describe("the HTTP basics", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(document.servers).toEqual([{ url: "/rag/v1" }]);
     expect(Object.keys(document.paths)).toContain("/health");
-    expect(document.components.schemas.Health.required).toEqual(["status", "db", "version"]);
+    expect(document.components.schemas.Health.required).toEqual([
+      "status",
+      "db",
+      "version",
+      "load",
+    ]);
     const docs = await app.request("/rag/v1/docs");
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain("/rag/v1/openapi.json");
