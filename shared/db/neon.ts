@@ -1,4 +1,4 @@
-import { neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
+import { Client, neon, neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import type { Database, Queryable, Row, Scope, Statement } from "./database.ts";
 import { abortable, type Attempt, type Driver } from "./driver.ts";
 import { DatabaseError, toDatabaseError } from "./errors.ts";
@@ -40,6 +40,7 @@ export function openNeon(options: NeonOptions): Database {
       idleTimeoutMillis: options.idleTimeoutSeconds * 1000,
       connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
     });
+    pool.Client = ListeningClient;
     // An idle connection that the server drops emits 'error' on the pool; unheard, it would end
     // the process. The pool discards that connection and opens a new one when next needed.
     pool.on("error", () => {});
@@ -50,8 +51,6 @@ export function openNeon(options: NeonOptions): Database {
   const healthPool = poolOf(1);
   const http = neon(options.url);
 
-  // A checked-out client whose connection drops emits 'error' too; the failing query reports it.
-  const listening = new WeakSet<PoolClient>();
   const checkOut = async (from: Pool, signal?: AbortSignal): Promise<PoolClient> => {
     const connecting = from.connect();
     let client: PoolClient;
@@ -61,10 +60,6 @@ export function openNeon(options: NeonOptions): Database {
       // Abandoned while connecting: the connection is closed once it is made.
       connecting.then((late) => late.release(true), () => {});
       throw error;
-    }
-    if (!listening.has(client)) {
-      client.on("error", () => {});
-      listening.add(client);
     }
     return client;
   };
@@ -177,6 +172,22 @@ export function openNeon(options: NeonOptions): Database {
     },
   };
   return resilientDatabase(driver, { ...DEFAULT_LIMITS, ...options.limits });
+}
+
+/**
+ * A client that always has an 'error' listener. A connection the server ends (a terminated
+ * backend, a shutdown) makes its client emit 'error' when no query of its is running, and an
+ * EventEmitter with no listener throws that error out of the socket's event handler, which ends
+ * the process. The pool listens only at certain moments of a client's life, and listening from
+ * check-out on proved not enough: under load, terminated backends still ended the server now and
+ * then. The failure itself still reaches whoever uses the client: its next query fails, and the
+ * pool drops the client.
+ */
+class ListeningClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on("error", () => {});
+  }
 }
 
 /** Points the driver at a local WebSocket proxy and `/sql` endpoint when they are configured. */

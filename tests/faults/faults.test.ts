@@ -14,7 +14,7 @@ import { type NeonHttpServer, startNeonHttpServer } from "../support/neon-http-s
 import { createScratchDatabase } from "../support/server.ts";
 import { driverEnv, type ServerProcess, startServerProcess } from "../support/server-process.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
-import { checkLedger, type LedgerCheck, startWriteLoop } from "./ledger.ts";
+import { checkLedger, type LedgerCheck, startWriteLoop, type Write } from "./ledger.ts";
 
 /**
  * The fault suite: the real server process writes documents through a TCP proxy the test
@@ -236,7 +236,10 @@ describe(`fault suite (${FULL ? "full" : "short"})`, () => {
     let retries = 0;
     let lostCommitRetries = 0;
     const failures: string[] = [];
+    const recent: string[] = [];
     const onLog = (line: string) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
       if (line.includes('"request_failed"')) failures.push(line);
       if (!line.includes('"db_retry"')) return;
       retries++;
@@ -271,7 +274,13 @@ describe(`fault suite (${FULL ? "full" : "short"})`, () => {
       const faults = await scenario.inject(rig, performance.now() + LOOP_MS);
       proxy.restore();
       // Recovery: once the faults end, the API answers and writes again.
-      await waitUntilWritten(loop.acknowledged, 20_000);
+      // Only a scenario that kills the server may find it gone: nothing else may end it.
+      expect(rig.server.exited(), "the server process ended by itself").toBe(false);
+      await waitUntilWritten(
+        loop.acknowledged,
+        20_000,
+        () => recoverySummary(loop.writes, recent),
+      );
       await loop.stop();
       const check = await checkLedger(inspector, tenantId, loop.writes);
       return {
@@ -292,13 +301,29 @@ describe(`fault suite (${FULL ? "full" : "short"})`, () => {
 });
 
 /** Resolves once a write is acknowledged after this call; throws when none is within `ms`. */
-async function waitUntilWritten(acknowledged: () => number, ms: number) {
+async function waitUntilWritten(
+  acknowledged: () => number,
+  ms: number,
+  describe: () => string,
+) {
   const before = acknowledged();
   const started = performance.now();
   while (acknowledged() <= before) {
-    if (performance.now() - started > ms) throw new Error(`no write acknowledged in ${ms} ms`);
+    if (performance.now() - started > ms) {
+      throw new Error(`no write acknowledged in ${ms} ms\n${describe()}`);
+    }
     await sleep(100);
   }
+}
+
+/** What the last writes answered and what the server logged, for a scenario that did not recover. */
+function recoverySummary(writes: readonly Write[], log: readonly string[]): string {
+  const last = writes.slice(-12).map((w) =>
+    `${w.id}: ${w.outcome ?? "open"} after ${
+      Math.round((w.ended ?? performance.now()) - w.started)
+    } ms`
+  );
+  return [...last, ...log].join("\n");
 }
 
 function formatTable(rows: Row[]): string {

@@ -6,6 +6,8 @@ export interface ServerProcess {
   /** e.g. `http://127.0.0.1:41234` */
   readonly origin: string;
   readonly port: number;
+  /** Whether the process has ended, killed or by itself. */
+  exited(): boolean;
   /** Sends the signal; resolves once the process is gone. */
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
@@ -37,6 +39,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     void readLines(child.stdout, options.onLog);
     void readLines(child.stderr, options.onLog);
   }
+  let ended = false;
+  void child.status.then(() => {
+    ended = true;
+  });
   const origin = `http://127.0.0.1:${port}`;
   const kill = async (signal: Deno.Signal) => {
     try {
@@ -54,7 +60,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { origin, port, kill };
+  return { origin, port, kill, exited: () => ended };
 }
 
 const ENTRYPOINT = new URL("../../functions/rag/index.ts", import.meta.url).pathname;
