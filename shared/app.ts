@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -15,7 +14,9 @@ import { Problem } from "./http/problem.ts";
 import { requestDatabase } from "./http/request-database.ts";
 import { requestDeadline } from "./http/deadline.ts";
 import { validationHook } from "./http/validation.ts";
-import { provideTokenVerifier } from "./http/credentials.ts";
+import { provideCredentialChecks } from "./http/credentials.ts";
+import { clientAddressResolver, provideClientAddress } from "./http/client-address.ts";
+import { VerifiedKeys } from "./http/verified-keys.ts";
 import { createTokenVerifier } from "./auth/jwt.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { ADMIN_KEY_SCHEME } from "./routes/admin-route.ts";
@@ -44,8 +45,11 @@ export interface AppDependencies {
 export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Each route declares its credentials (and a tenant route its level and audit action) on its
-  // definition; tenant routes verify JWTs with this one verifier.
-  api.use(provideTokenVerifier(createTokenVerifier(config.jwt)));
+  // definition; tenant routes verify JWTs with this one verifier and remember good keys here.
+  api.use(provideCredentialChecks({
+    tokenVerifier: createTokenVerifier(config.jwt),
+    verifiedKeys: new VerifiedKeys(),
+  }));
   api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
   api.route("/", documentRoutes(config));
   api.route("/", chunkRoutes(config));
@@ -84,16 +88,11 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
     exposeHeaders: ["X-Request-Id", "Server-Timing", "Retry-After"],
   }));
   app.use(requestDatabase(database));
-  app.use(bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw new Problem(
-        "payload_too_large",
-        `request bodies are limited to ${config.bodyLimitBytes} bytes`,
-      );
-    },
+  app.use(provideClientAddress(clientAddressResolver(config.trustedProxies)));
+  app.use(jsonBodyParser({
+    limitBytes: config.bodyLimitBytes,
+    timeoutMs: config.bodyTimeoutMs,
   }));
-  app.use(jsonBodyParser());
   app.route(BASE_PATH, api);
   app.notFound(() => {
     throw new Problem("not_found", "no such route");

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import type { DriverName } from "./db/database.ts";
 import { type DatabaseLimits, DEFAULT_LIMITS } from "./db/resilient.ts";
+import { parseCidr } from "./http/client-address.ts";
 
 const MIB = 1024 * 1024;
+/** The deepest free-form JSON that may be configured: far below any stack a read path uses. */
+const MAX_JSON_DEPTH = 128;
 
 const flag = z.enum(["true", "false", "1", "0", "on", "off"]).transform((value) =>
   ["true", "1", "on"].includes(value)
@@ -44,9 +47,21 @@ const EnvSchema = z.object({
   PGRAG_NEON_WS_PROXY: z.string().min(1).optional(),
   PGRAG_NEON_HTTP_ENDPOINT: z.string().url().optional(),
   PGRAG_BODY_LIMIT: positiveInt(8 * MIB),
+  PGRAG_BODY_TIMEOUT_MS: positiveInt(10_000, MAX_TIMEOUT_MS),
+  PGRAG_TRUSTED_PROXIES: z.string().default("").transform((value, ctx) => {
+    const cidrs = commaList(value) ?? [];
+    for (const cidr of cidrs) {
+      if (!parseCidr(cidr)) ctx.addIssue({ code: "custom", message: `not a CIDR: ${cidr}` });
+    }
+    return cidrs;
+  }),
   PGRAG_MAX_BATCH_ITEMS: positiveInt(1000, 100_000),
   PGRAG_MAX_TEXT_BYTES: positiveInt(MIB),
   PGRAG_MAX_METADATA_BYTES: positiveInt(64 * 1024),
+  // Deeper than this, some read path could no longer serialize what was stored.
+  PGRAG_MAX_JSON_DEPTH: positiveInt(32, MAX_JSON_DEPTH),
+  PGRAG_MAX_JSON_KEYS: positiveInt(1000, 100_000),
+  PGRAG_MAX_QUERY_WORDS: positiveInt(1000, 100_000),
   PGRAG_CORS_ORIGINS: z.string().default("*"),
   PGRAG_ADMIN_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   PGRAG_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -82,6 +97,13 @@ export interface Config {
   neonWsProxy?: string;
   neonHttpEndpoint?: string;
   bodyLimitBytes: number;
+  /** How long a request's body may take to arrive once the server starts reading it. */
+  bodyTimeoutMs: number;
+  /**
+   * The peers (CIDRs) whose X-Forwarded-For names the client; from anyone else the socket's
+   * peer is the client.
+   */
+  trustedProxies: string[];
   corsOrigins: string[];
   /** The bearer secret of the admin API; the admin API is closed without it. */
   adminKey?: string;
@@ -110,6 +132,12 @@ export interface Limits {
   textBytes: number;
   /** Bytes of a metadata object serialized as JSON. */
   metadataBytes: number;
+  /** Nesting of any free-form JSON object (metadata, properties, params, filters, settings). */
+  jsonDepth: number;
+  /** Keys in any free-form JSON object, counted over all its nested objects. */
+  jsonKeys: number;
+  /** Words of a search query, as PostgreSQL's text parser would split it. */
+  queryWords: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +186,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     neonWsProxy: e.PGRAG_NEON_WS_PROXY,
     neonHttpEndpoint: e.PGRAG_NEON_HTTP_ENDPOINT,
     bodyLimitBytes: e.PGRAG_BODY_LIMIT,
+    bodyTimeoutMs: e.PGRAG_BODY_TIMEOUT_MS,
+    trustedProxies: e.PGRAG_TRUSTED_PROXIES,
     corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     adminKey: e.PGRAG_ADMIN_KEY,
     maintenanceIntervalSeconds: e.PGRAG_MAINTENANCE_INTERVAL,
@@ -172,6 +202,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       batchItems: e.PGRAG_MAX_BATCH_ITEMS,
       textBytes: e.PGRAG_MAX_TEXT_BYTES,
       metadataBytes: e.PGRAG_MAX_METADATA_BYTES,
+      jsonDepth: e.PGRAG_MAX_JSON_DEPTH,
+      jsonKeys: e.PGRAG_MAX_JSON_KEYS,
+      queryWords: e.PGRAG_MAX_QUERY_WORDS,
     },
   };
 }

@@ -23,6 +23,8 @@ export function requireAdminKey(adminKey: string | undefined): MiddlewareHandler
     if (!timingSafeEqual(await sha256(match[1]), await expected)) {
       throw new Problem("unauthenticated", "the admin key is not valid");
     }
+    // Only now that the key matched is the body read (see json-body-parser.ts).
+    await c.var.body?.read();
     await next();
   };
 }

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { logError } from "../log.ts";
@@ -30,7 +29,7 @@ export class RequestAudit {
   #recorded = false;
 
   constructor(
-    private readonly c: Pick<Context<AppEnv>, "req" | "var">,
+    private readonly c: Pick<Context<AppEnv>, "req" | "var" | "env">,
     private readonly route: AuditedRoute,
     private readonly credential: Credential,
     /** When the request reached the route, for the row's duration. */
@@ -53,14 +52,14 @@ export class RequestAudit {
    * value: where it is false the route answers 404 with `notFound` as the detail, and the row
    * records that refusal instead of the success.
    */
-  async recordAuditSql(taken: number, found: string, notFound: string | null) {
+  recordAuditSql(taken: number, found: string, notFound: string | null) {
     const n = (i: number) => `$${taken + i}`;
     const sql = `pgrag.record_audit(${n(1)}::text, ${n(2)}::text, ${n(3)}::text, ` +
       `${n(4)}::text, ${found}, case when ${found} then null else ${n(5)}::text end, ` +
       `${n(6)}::integer, (${n(7)}::text::jsonb || case when ${found} then '{}'::jsonb ` +
       `else '{"status": 404, "problem": "not_found"}'::jsonb end)::json, ${n(8)}::text, ` +
       `${n(9)}::text)`;
-    const row = await this.#row({ status: this.route.successStatus });
+    const row = this.#row({ status: this.route.successStatus });
     return {
       sql,
       params: [...row.who, notFound, row.duration, row.details, ...row.client],
@@ -77,12 +76,18 @@ export class RequestAudit {
     if (this.#recorded || unattributable.includes(problem.code)) return;
     this.#recorded = true;
     try {
-      const row = await this.#row({ status: problem.status, problem });
+      const row = this.#row({ status: problem.status, problem });
       // The lowest level: a reader refused a write is still a key of the tenant.
       await this.c.var.db.run(credentialScope(this.credential, "reader"), [{
         text: "select pgrag.record_audit($1::text, $2::text, $3::text, $4::text, false, " +
           "$5::text, $6::integer, $7::text::json, $8::text, $9::text)",
-        params: [...row.who, problem.detail, row.duration, row.details, ...row.client],
+        params: [
+          ...row.who,
+          clip(problem.detail, COLUMN_LIMITS.error_message),
+          row.duration,
+          row.details,
+          ...row.client,
+        ],
       }]);
     } catch (error) {
       logError("audit_failed", {
@@ -94,24 +99,29 @@ export class RequestAudit {
   }
 
   /** The row's values, its duration measured up to now. */
-  async #row(outcome: { status: number; problem?: Problem }) {
+  #row(outcome: { status: number; problem?: Problem }) {
     const c = this.c;
     const values = Object.values(c.req.param() as Record<string, string>);
+    const actor = actorOf(this.credential);
+    const userAgent = c.req.header("user-agent");
     return {
       who: [
-        actorOf(this.credential),
+        actor === null ? null : clip(actor, COLUMN_LIMITS.user_id),
         this.route.action,
         this.route.resource,
-        values.length > 0 ? values.join("/") : null,
+        values.length > 0 ? clip(values.join("/"), COLUMN_LIMITS.resource_id) : null,
       ],
       duration: Math.round(performance.now() - this.started),
-      details: JSON.stringify(await this.#details(outcome)),
-      client: [clientAddress(c), c.req.header("user-agent") ?? null],
+      details: JSON.stringify(this.#details(outcome)),
+      client: [
+        c.var.clientAddress?.(c) ?? null,
+        userAgent === undefined ? null : clip(userAgent, COLUMN_LIMITS.user_agent),
+      ],
     };
   }
 
   /** The request's shape, never its text: how many items each batch field held, search knobs. */
-  async #details(outcome: { status: number; problem?: Problem }) {
+  #details(outcome: { status: number; problem?: Problem }) {
     const c = this.c;
     const details: Record<string, unknown> = {
       method: c.req.method,
@@ -120,20 +130,41 @@ export class RequestAudit {
       request_id: c.var.requestId,
     };
     if (outcome.problem) details.problem = outcome.problem.code;
-    // The body the JSON parser cached; none for a request without one.
-    const body = await c.req.json().catch(() => null);
+    // The body if it was read (a request refused before its body was read has none to show).
+    const body = c.var.body?.peek();
     if (body && typeof body === "object" && !Array.isArray(body)) {
-      for (const [field, value] of Object.entries(body)) {
-        if (Array.isArray(value)) details[`${field}_count`] = value.length;
-        else if (["top_k", "mode", "group_by"].includes(field)) details[field] = value;
+      // The routes' bodies have a handful of fields; a refused one may have thousands.
+      for (const [field, value] of Object.entries(body).slice(0, 16)) {
+        if (Array.isArray(value) && isKnob(field)) details[`${field}_count`] = value.length;
+        else if (KNOBS.has(field) && isKnob(value)) details[field] = value;
       }
     }
     return details;
   }
 }
 
-/** The first address of X-Forwarded-For (what Supabase's and most proxies' edge sets). */
-function clientAddress(c: Pick<Context, "req">): string | null {
-  const first = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-  return first && isIP(first) ? first : null;
+const KNOBS = new Set(["top_k", "mode", "group_by"]);
+
+/**
+ * What of a body an audit row may repeat: short strings and finite numbers. Anything else, in a
+ * body that may be refused for being malformed, could fail the row's own checks (a NUL, a
+ * non-finite number, a megabyte of text) and lose the record.
+ */
+function isKnob(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  return typeof value === "string" && value.length <= 64 && /^[\w.-]*$/.test(value);
+}
+
+/** The length checks of `pgrag.audit_logs`' columns, in characters. */
+const COLUMN_LIMITS = { user_id: 300, resource_id: 300, error_message: 2000, user_agent: 500 };
+
+/**
+ * Text cut to a column's limit in characters (PostgreSQL's `length`), made storable: a refused
+ * request is recorded whatever its path parameter or user agent, rather than its row failing.
+ */
+function clip(text: string, limit: number): string {
+  const storable = text.replaceAll("\u0000", "\ufffd").toWellFormed();
+  if (storable.length <= limit) return storable;
+  const characters = Array.from(storable.slice(0, 2 * limit)).slice(0, limit);
+  return characters.join("");
 }

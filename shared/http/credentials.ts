@@ -3,22 +3,32 @@ import { hashApiKey, isApiKeyShaped } from "../auth/api-keys.ts";
 import type { TokenVerifier } from "../auth/jwt.ts";
 import type { AccessLevel, Scope } from "../db/database.ts";
 import { Problem } from "./problem.ts";
+import type { VerifiedKeys } from "./verified-keys.ts";
 
 /** How a tenant request proved who it is; the database completes the check (see scope.ts). */
 export type Credential =
   | { kind: "api_key"; hash: string }
   | { kind: "token"; tenantId: string; role: AccessLevel; subject: string | null };
 
+/** What tenant routes check credentials with; built once per app from the configuration. */
+export interface CredentialChecks {
+  /** Verifies bearer JWTs; null when no JWT source is configured. */
+  tokenVerifier: TokenVerifier | null;
+  /** API keys recently accepted by the early check (see verified-keys.ts). */
+  verifiedKeys: VerifiedKeys;
+}
+
 /**
- * Makes the app's JWT verifier (null when no JWT source is configured) available to the tenant
- * routes as `c.var.tokenVerifier`: it is built once from the configuration, while the routes
- * that use it are declared in their own modules.
+ * Makes the app's credential checks available to the tenant routes as `c.var.tokenVerifier` and
+ * `c.var.verifiedKeys`: they are built once from the configuration, while the routes that use
+ * them are declared in their own modules.
  */
-export function provideTokenVerifier(
-  verifier: TokenVerifier | null,
-): MiddlewareHandler<{ Variables: { tokenVerifier: TokenVerifier | null } }> {
-  return async function provideTokenVerifier(c, next) {
-    c.set("tokenVerifier", verifier);
+export function provideCredentialChecks(
+  checks: CredentialChecks,
+): MiddlewareHandler<{ Variables: CredentialChecks }> {
+  return async function provideCredentialChecks(c, next) {
+    c.set("tokenVerifier", checks.tokenVerifier);
+    c.set("verifiedKeys", checks.verifiedKeys);
     await next();
   };
 }

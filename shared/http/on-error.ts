@@ -16,6 +16,7 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   401: "unauthenticated",
   403: "forbidden",
   404: "not_found",
+  408: "body_timeout",
   413: "payload_too_large",
   415: "unsupported_media_type",
 };

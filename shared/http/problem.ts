@@ -11,6 +11,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: "The credentials do not allow this" },
   tenant_suspended: { status: 403, title: "The tenant is suspended" },
   not_found: { status: 404, title: "Not found" },
+  body_timeout: { status: 408, title: "The request body did not arrive in time" },
   conflict: { status: 409, title: "The request conflicts with stored data" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body must be JSON" },

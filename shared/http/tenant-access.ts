@@ -27,7 +27,9 @@ export interface TenantEnv {
  * The middleware of one tenant route: reads the request's credential (401 without one), opens
  * the route's audit row when it is audited, and hands the handler `c.var.tenant`, whose calls
  * run at the declared level with the audit row in their own statement. It runs before the
- * route's validators, so a request without credentials learns nothing about its body.
+ * route's validators, and reads a body only for a credential known to be good (an API key is
+ * asked of the database first, see verified-keys.ts), so a request without good credentials
+ * has its body neither read nor validated and learns nothing about it.
  */
 export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> {
   return async function tenantAccess(c, next) {
@@ -38,6 +40,10 @@ export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> 
       : null;
     if (audit) c.set("audit", audit);
     c.set("tenant", tenantCalls(c.var.db, credential, route, audit));
+    if (c.var.body) {
+      await c.var.verifiedKeys.verify(c.var.db, credential, route.access);
+      await c.var.body.read();
+    }
     await next();
   };
 }

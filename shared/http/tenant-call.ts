@@ -67,7 +67,7 @@ export function tenantCalls(
       // A statement of its own: in the call's, PostgreSQL may skip a stable function whose value
       // nothing reads. Parameterless, it travels with BEGIN where the driver pipelines.
       if (route.enforceBudget) statements.unshift({ text: "select pgrag.enforce_budget()" });
-      statements.push(await callStatement(fn, params, notFound, audited));
+      statements.push(callStatement(fn, params, notFound, audited));
       const rows = await db.run(scope, statements, { idempotent: REPEATABLE.has(route.audit) });
       audited?.committed();
       const [row] = rows[rows.length - 1];
@@ -88,17 +88,17 @@ const FOUND = "coalesce(to_jsonb(result) not in ('0', 'false', 'null'), false)";
  * One statement rather than two saves round trips on every driver that does not send a
  * transaction at once.
  */
-async function callStatement(
+function callStatement(
   fn: string,
   params: readonly unknown[],
   notFound: string | null,
   audit: RequestAudit | null,
-): Promise<Statement> {
+): Statement {
   if (notFound === null && !audit) return { text: `select ${fn} as result, true as found`, params };
   const text = `select result, ${notFound === null ? "true" : FOUND} as found ` +
     `from (select ${fn} as result offset 0) call`;
   if (!audit) return { text, params };
-  const row = await audit.recordAuditSql(params.length, "outcome.found", notFound);
+  const row = audit.recordAuditSql(params.length, "outcome.found", notFound);
   return {
     text: `select result, found from (${text}) outcome, lateral (select ${row.sql}) audit`,
     params: [...params, ...row.params],

@@ -1,23 +1,47 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { formatPath, Problem } from "./problem.ts";
+import { type FieldError, formatPath, Problem } from "./problem.ts";
+
+/** At most this many offending fields are listed: the reply stays small whatever was sent. */
+export const MAX_LISTED_ERRORS = 20;
+/** A path longer than this (a key of a megabyte) is cut, with `…`. */
+const MAX_PATH_CHARS = 200;
 
 /**
  * The default hook of every validated route: a failed zod parse becomes one `validation_failed`
- * problem that lists each offending field.
+ * problem that lists the first MAX_LISTED_ERRORS offending fields and says how many more there
+ * were. Each unknown key is its own entry, with a message of its own: zod's message for unknown
+ * keys names all of them, and repeating it for each key made the reply grow with their square.
  */
 // deno-lint-ignore no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
-  // An unknown key is reported by zod on the object that holds it; name the key itself.
-  const errors = result.error.issues.flatMap((issue) => {
-    const paths = issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => [...issue.path, key])
-      : [issue.path];
-    return paths.map((path) => ({
-      path: formatPath(path) || result.target,
-      message: issue.message,
-    }));
-  });
-  throw new Problem("validation_failed", `the ${result.target} is not valid`, { errors });
+  const errors: FieldError[] = [];
+  let total = 0;
+  const add = (path: readonly PropertyKey[], message: string) => {
+    total++;
+    if (errors.length < MAX_LISTED_ERRORS) {
+      errors.push({ path: clipPath(formatPath(path)) || result.target, message });
+    }
+  };
+  for (const issue of result.error.issues) {
+    if (issue.code !== "unrecognized_keys") add(issue.path, issue.message);
+    else if (errors.length >= MAX_LISTED_ERRORS) total += issue.keys.length;
+    else {
+      // A schema's own message (one sentence for each key) is kept; zod's default lists them all.
+      const message = /^Unrecognized key/.test(issue.message)
+        ? "is not a known field"
+        : issue.message;
+      for (const key of issue.keys) add([...issue.path, key], message);
+    }
+  }
+  const more = total - errors.length;
+  const detail = `the ${result.target} is not valid` +
+    (more > 0 ? `: ${errors.length} problems listed, and ${more} more` : "");
+  throw new Problem("validation_failed", detail, { errors });
 };
+
+function clipPath(path: string): string {
+  if (path.length <= MAX_PATH_CHARS) return path;
+  return `${Array.from(path.slice(0, 2 * MAX_PATH_CHARS)).slice(0, MAX_PATH_CHARS).join("")}…`;
+}

@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { requireAdminKey } from "../http/admin.ts";
-import { CREDENTIALED_ERRORS, problemResponse } from "./openapi.ts";
+import { BODY_ERRORS, CREDENTIALED_ERRORS, problemResponse } from "./openapi.ts";
 
 /** The admin routes' security scheme, registered as `AdminKey` in the OpenAPI document. */
 export const ADMIN_KEY_SCHEME = {
@@ -33,7 +33,11 @@ export function adminRouteDefiner(adminKey: string | undefined) {
     return createRoute({
       ...route,
       tags: ["admin"],
-      responses: { ...ADMIN_ERRORS, ...route.responses },
+      responses: {
+        ...ADMIN_ERRORS,
+        ...(route.request?.body ? BODY_ERRORS : {}),
+        ...route.responses,
+      },
       security: [{ AdminKey: [] }],
       middleware,
     });

@@ -47,10 +47,7 @@ const TenantPatch = z.strictObject({
   max_storage_mb: limit.optional().openapi({ description: "null removes the limit." }),
   monthly_budget_usd: budget.optional().openapi({ description: "null removes the budget." }),
 }, {
-  error: (issue) =>
-    issue.code === "unrecognized_keys"
-      ? `these fields cannot be changed: ${issue.keys.join(", ")}`
-      : undefined,
+  error: (issue) => issue.code === "unrecognized_keys" ? "this field cannot be changed" : undefined,
 }).refine((patch) => Object.keys(patch).length > 0, {
   message: "send at least one field to change",
   // An unknown field already explains the failure; "send a field" would only confuse.

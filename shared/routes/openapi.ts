@@ -47,6 +47,13 @@ export const TENANT_ERRORS = {
   ),
 } as const;
 
+/** What a route that takes a body may answer besides, before its body is validated. */
+export const BODY_ERRORS = {
+  408: problemResponse("`body_timeout`: the body did not arrive within PGRAG_BODY_TIMEOUT_MS"),
+  413: problemResponse("`payload_too_large`: the body is larger than PGRAG_BODY_LIMIT"),
+  415: problemResponse("`unsupported_media_type`: the body is not application/json"),
+} as const;
+
 /** What a route that enforces the tenant's monthly budget may answer besides. */
 export const BUDGET_ERRORS = {
   402: problemResponse("`budget_exceeded`: the month is over the tenant's enforced budget"),

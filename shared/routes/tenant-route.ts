@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { type TenantAccess, tenantAccess } from "../http/tenant-access.ts";
-import { BUDGET_ERRORS, TENANT_ERRORS } from "./openapi.ts";
+import { BODY_ERRORS, BUDGET_ERRORS, TENANT_ERRORS } from "./openapi.ts";
 
 /** Tenant routes take the tenant's API key or a JWT. */
 const TENANT_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Jwt: [] }];
@@ -27,7 +27,12 @@ export function tenantRoute<
   if (!successStatus) throw new Error(`${route.method} ${route.path}: no success response`);
   return createRoute({
     ...(route as unknown as R),
-    responses: { ...TENANT_ERRORS, ...(enforceBudget ? BUDGET_ERRORS : {}), ...route.responses },
+    responses: {
+      ...TENANT_ERRORS,
+      ...(route.request?.body ? BODY_ERRORS : {}),
+      ...(enforceBudget ? BUDGET_ERRORS : {}),
+      ...route.responses,
+    },
     security: TENANT_SECURITY,
     "x-pgrag-access": access,
     "x-pgrag-audit": audit,

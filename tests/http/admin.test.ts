@@ -236,7 +236,10 @@ describe("admin API: listing and changing tenants", () => {
       expect(response.body.errors[0].path, JSON.stringify(body)).toBe(path);
     }
     const unknownField = await admin("PATCH", `/admin/tenants/${before.id}`, { slug: "x" });
-    expect(unknownField.body.errors[0].message).toContain("slug");
+    expect(unknownField.body.errors[0]).toEqual({
+      path: "slug",
+      message: "this field cannot be changed",
+    });
     expect((await admin("GET", `/admin/tenants/${before.id}`)).body).toEqual(before);
   });
 

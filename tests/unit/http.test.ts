@@ -8,12 +8,18 @@ import { handleError } from "../../shared/http/on-error.ts";
 import { validationHook } from "../../shared/http/validation.ts";
 
 const noDatabase = () => Promise.reject(new Error("this test does not use the database"));
-const app = createApp({ config: parseConfig({ PGRAG_BODY_LIMIT: "1024" }), database: noDatabase });
+const ADMIN_KEY = "unit-test-admin-key-of-at-least-32-chars";
+const app = createApp({
+  config: parseConfig({ PGRAG_BODY_LIMIT: "1024", PGRAG_ADMIN_KEY: ADMIN_KEY }),
+  database: noDatabase,
+});
 
+// A body is read only on a route, once its credentials passed: the admin key is checked without
+// the database, so the body's own problems are answered before any database is needed.
 const post = (contentType: string, body: string) =>
-  app.request("/rag/v1/anything", {
+  app.request("/rag/v1/admin/tenants", {
     method: "POST",
-    headers: { "Content-Type": contentType },
+    headers: { "Content-Type": contentType, Authorization: `Bearer ${ADMIN_KEY}` },
     body,
   });
 
