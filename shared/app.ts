@@ -60,7 +60,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", usageRoutes(config));
   api.route("/", statsRoutes(config));
   api.route("/", auditRoutes(config));
-  api.route("/", adminRoutes(config.adminKey));
+  api.route("/", adminRoutes(config.adminKey, config.limits));
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "Jwt", JWT_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);

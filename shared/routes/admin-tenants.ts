@@ -3,6 +3,8 @@ import type { AppEnv } from "../app-env.ts";
 import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { Problem } from "../http/problem.ts";
 import { validationHook } from "../http/validation.ts";
+import type { Limits } from "../config.ts";
+import { jsonObjectSchema } from "../schemas/fields.ts";
 import { ADMIN_NOT_FOUND, adminRouteDefiner, IdParam } from "./admin-route.ts";
 import { jsonRequestBody, jsonResponse, problemResponse } from "./openapi.ts";
 
@@ -26,33 +28,39 @@ type TenantJson = z.infer<typeof Tenant>;
 
 // The writable fields, bounded by the columns they land in (text, integer, numeric(10, 2)).
 const name = z.string().trim().min(1).max(200);
-const settings = z.record(z.string(), z.unknown());
 const limit = z.number().int().min(0).max(2_147_483_647).nullable();
 const budget = z.number().min(0).max(99_999_999.99).nullable();
 
-const NewTenant = z.strictObject({
-  name,
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes"),
-  settings: settings.optional(),
-  max_documents: limit.optional(),
-  max_storage_mb: limit.optional(),
-  monthly_budget_usd: budget.optional(),
-}).openapi("NewTenant");
+/** The writable tenant bodies; `settings` is free-form JSON, bounded like every such object. */
+function tenantBodies(limits: Limits) {
+  const settings = jsonObjectSchema(limits);
 
-const TenantPatch = z.strictObject({
-  name: name.optional(),
-  settings: settings.optional().openapi({ description: "Replaces the stored settings." }),
-  status: z.enum(SETTABLE_STATUSES).optional(),
-  max_documents: limit.optional().openapi({ description: "null removes the limit." }),
-  max_storage_mb: limit.optional().openapi({ description: "null removes the limit." }),
-  monthly_budget_usd: budget.optional().openapi({ description: "null removes the budget." }),
-}, {
-  error: (issue) => issue.code === "unrecognized_keys" ? "this field cannot be changed" : undefined,
-}).refine((patch) => Object.keys(patch).length > 0, {
-  message: "send at least one field to change",
-  // An unknown field already explains the failure; "send a field" would only confuse.
-  when: (payload) => payload.issues.length === 0,
-}).openapi("TenantPatch", { minProperties: 1 });
+  const NewTenant = z.strictObject({
+    name,
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes"),
+    settings: settings.optional(),
+    max_documents: limit.optional(),
+    max_storage_mb: limit.optional(),
+    monthly_budget_usd: budget.optional(),
+  }).openapi("NewTenant");
+
+  const TenantPatch = z.strictObject({
+    name: name.optional(),
+    settings: settings.optional().openapi({ description: "Replaces the stored settings." }),
+    status: z.enum(SETTABLE_STATUSES).optional(),
+    max_documents: limit.optional().openapi({ description: "null removes the limit." }),
+    max_storage_mb: limit.optional().openapi({ description: "null removes the limit." }),
+    monthly_budget_usd: budget.optional().openapi({ description: "null removes the budget." }),
+  }, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? "this field cannot be changed" : undefined,
+  }).refine((patch) => Object.keys(patch).length > 0, {
+    message: "send at least one field to change",
+    // An unknown field already explains the failure; "send a field" would only confuse.
+    when: (payload) => payload.issues.length === 0,
+  }).openapi("TenantPatch", { minProperties: 1 });
+  return { NewTenant, TenantPatch };
+}
 
 const TenantListQuery = z.object({
   status: z.enum(TENANT_STATUSES).optional(),
@@ -113,8 +121,9 @@ function listPosition(cursor: string): { createdAt: string; id: string } {
 }
 
 /** API §2, the tenant registry: create, list, read and change tenants. */
-export function adminTenantRoutes(adminKey: string | undefined) {
+export function adminTenantRoutes(adminKey: string | undefined, limits: Limits) {
   const adminRoute = adminRouteDefiner(adminKey);
+  const { NewTenant, TenantPatch } = tenantBodies(limits);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(

@@ -41,30 +41,64 @@ export function fieldSchemas(limits: Limits) {
     `must be at most ${limits.textBytes} bytes of UTF-8`,
   );
 
-  const metadata = z.record(z.string(), z.unknown())
-    .superRefine((value, ctx) => {
-      const serialized = JSON.stringify(value);
-      if (!withinBytes(serialized, limits.metadataBytes)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `must be at most ${limits.metadataBytes} bytes as JSON`,
-          input: value,
-        });
-      } else if (serialized.includes("\\u0000") || ESCAPED_SURROGATE.test(serialized)) {
-        ctx.addIssue({
-          code: "custom",
-          message: "must not contain NUL characters or lone surrogates",
-          input: value,
-        });
-      }
-    })
-    .openapi({ type: "object", example: { lang: "en" } });
+  const metadata = jsonObjectSchema(limits);
 
   const idList = z.array(id).min(1).max(limits.batchItems);
   /** The body of every route that takes a list of ids. */
   const Ids = z.strictObject({ ids: idList }).openapi("Ids");
 
   return { id, text, plainText, metadata, idList, Ids };
+}
+
+/**
+ * Free-form JSON objects (metadata, graph properties, cache params, tenant settings): bounded in
+ * bytes, nesting and keys, and refused rather than changed when JSON could not bring them back
+ * as sent: a number beyond a double (`1e400` parses to Infinity, which JSON writes as null), a
+ * NUL or a lone surrogate (PostgreSQL refuses them). The object is passed on as parsed, not
+ * rebuilt, so every key round-trips, `__proto__` included (zod's records drop that one).
+ */
+export function jsonObjectSchema(limits: JsonLimits) {
+  return z.custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "must be a JSON object",
+  ).superRefine((value, ctx) => {
+    const issue = shapeIssue(value, limits);
+    if (issue) ctx.addIssue({ code: "custom", message: issue, input: value });
+  }).openapi({ type: "object", additionalProperties: {}, example: { lang: "en" } });
+}
+
+type JsonLimits = Pick<Limits, "metadataBytes" | "jsonDepth" | "jsonKeys">;
+
+/**
+ * What is wrong with a free-form object, walked without recursion (so a deep one cannot exhaust
+ * the stack) and in the order that stops soonest: structure first, since serializing an object
+ * too deep or too wide is what must not be attempted.
+ */
+function shapeIssue(value: object, limits: JsonLimits): string | null {
+  const pending: [item: unknown, depth: number][] = [[value, 1]];
+  let keys = 0;
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item === "number" && !Number.isFinite(item)) {
+      return "must not contain numbers beyond the range of a double (such as 1e400)";
+    }
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > limits.jsonDepth) return `must be nested at most ${limits.jsonDepth} levels deep`;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    if (!Array.isArray(item)) keys += children.length;
+    if (keys > limits.jsonKeys) {
+      return `must have at most ${limits.jsonKeys} keys, nested ones included`;
+    }
+    for (const child of children) pending.push([child, depth + 1]);
+  }
+  const serialized = JSON.stringify(value);
+  if (!withinBytes(serialized, limits.metadataBytes)) {
+    return `must be at most ${limits.metadataBytes} bytes as JSON`;
+  }
+  if (serialized.includes("\\u0000") || ESCAPED_SURROGATE.test(serialized)) {
+    return "must not contain NUL characters or lone surrogates";
+  }
+  return null;
 }
 
 /** Non-negative 32-bit integers (positions, token counts). */

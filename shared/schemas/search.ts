@@ -5,6 +5,17 @@ import { fieldSchemas } from "./fields.ts";
 
 export const SEARCH_MODES = ["hybrid", "vector", "keyword"] as const;
 
+// Runs of letters or digits: what PostgreSQL's text parser makes words of, near enough. Each
+// distinct one becomes a term of the keyword query, OR-ed with the others, so their number is
+// what a query costs; a query past the bound is refused rather than silently shortened.
+const WORD = /[\p{L}\p{N}]+/gu;
+
+function withinWords(text: string, limit: number): boolean {
+  let words = 0;
+  for (const _ of text.matchAll(WORD)) if (++words > limit) return false;
+  return true;
+}
+
 /** Request and response schemas of `POST /search` (API §5). */
 export function searchSchemas(config: Config) {
   const { id, text, metadata, idList } = fieldSchemas(config.limits);
@@ -17,7 +28,10 @@ export function searchSchemas(config: Config) {
   }).openapi("SearchFilter");
 
   const Search = z.strictObject({
-    query: text.optional(),
+    query: text.refine(
+      (value) => withinWords(value, config.limits.queryWords),
+      `must have at most ${config.limits.queryWords} words`,
+    ).optional(),
     embedding: embeddingSchema(config.embeddingDim).optional(),
     mode: z.enum(SEARCH_MODES).optional()
       .describe("defaults to hybrid when both query and embedding are given, else the one that is"),

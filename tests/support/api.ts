@@ -19,7 +19,7 @@ export interface ApiResponse {
 export interface RequestOptions {
   /** The API key to send; the tenant's writer key unless given (null sends none). */
   key?: string | null;
-  /** A JSON body, or a raw string sent as is. */
+  /** A JSON body, or a raw string or bytes sent as they are. */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -59,9 +59,12 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
       const headers: Record<string, string> = { ...options.headers };
       const key = options.key === undefined ? first.keys.writer : options.key;
       if (key !== null) headers["X-API-Key"] = key;
-      let body: string | undefined;
+      let body: string | Uint8Array<ArrayBuffer> | undefined;
       if (options.body !== undefined) {
-        body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+        const raw = typeof options.body === "string" || options.body instanceof Uint8Array;
+        body = raw
+          ? options.body as string | Uint8Array<ArrayBuffer>
+          : JSON.stringify(options.body);
         headers["Content-Type"] ??= "application/json";
       }
       const response = await app.request(`/rag/v1${path}`, { method, headers, body });
