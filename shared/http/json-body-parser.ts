@@ -51,6 +51,9 @@ export function jsonBodyParser(options: BodyOptions): MiddlewareHandler<Env> {
     // Validators call `c.req.json()`; Hono's would read the raw stream again, leniently.
     c.req.json = read as Context["req"]["json"];
     await next();
+    // A body left unread or unfinished (refused credentials, a timeout, too large) would keep
+    // the connection waiting for bytes nobody reads: the answer closes it instead.
+    if (value === undefined) c.res.headers.set("Connection", "close");
   };
 }
 

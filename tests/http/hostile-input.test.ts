@@ -60,6 +60,23 @@ describe("hostile input: credentials come before the body", () => {
     expect(response.status).toBe(401);
   });
 
+  it("a key revoked after the early check remembered it is still refused", async () => {
+    const { tenantId, keys } = await api.addTenant();
+    const send = () =>
+      api.request("POST", "/documents", {
+        key: keys.writer,
+        body: { documents: [{ content: "after revocation" }] },
+      });
+    expect((await send()).status).toBe(200);
+    await api.test.db.run({ role: "admin" }, [{
+      text: "update pgrag.api_keys set revoked_at = now() where tenant_id = $1",
+      params: [tenantId],
+    }]);
+    const refused = await send();
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ code: "unauthenticated" });
+  });
+
   it("a good key still gets its body's problem", async () => {
     const response = await api.request("POST", "/documents", { body: `{"documents": [` });
     expect(response.status).toBe(400);
