@@ -12,7 +12,8 @@ const VERIFIED_KEY_CAPACITY = 1_000;
  * a JWT proves that by its signature, an API key only in the database. So a request with a body
  * and an API key first authenticates the key in a transaction of its own (at the route's level:
  * a reader key on a write route is refused before its body too), which costs that transaction's
- * round trips (2 on postgres.js without prepared statements, 1 with them or over Neon HTTP).
+ * round trips (measured in tests/server/round-trips.test.ts: 2 on postgres.js and on the Neon
+ * WebSocket pool, 1 with prepared statements or over Neon HTTP).
  * Keys that passed are remembered for VERIFIED_KEY_TTL_MS so that a client sending request after
  * request pays it once per few seconds; failures are never remembered, each is asked again. The
  * memory only spares the early check: every request still authenticates its key inside its own
