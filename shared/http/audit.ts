@@ -18,6 +18,21 @@ export interface AuditedRoute {
 }
 
 /**
+ * Refusals without an audit row. The first three cannot be attributed to a tenant. The database
+ * failed the other two (no connection was free, none answered, or the deadline passed): the row
+ * would go to that same database, where under overload it is one more refused request (and a
+ * logged failure) for each refusal, and past the deadline it would hold the answer back further.
+ * The request log records them (`request_failed`, `request_abandoned`).
+ */
+const UNRECORDED: readonly string[] = [
+  "unauthenticated",
+  "tenant_suspended",
+  "schema_not_ready",
+  "unavailable",
+  "timeout",
+];
+
+/**
  * The audit row of one request to an audited tenant route: who (the API key or the token's
  * subject), what (action, route, path parameter), outcome (status, the problem's detail), how
  * long, and request details without any document text. Exactly one row per request: either
@@ -68,12 +83,12 @@ export class RequestAudit {
 
   /**
    * Records a request the route refused, unless it cannot be attributed (a 401, a suspended
-   * tenant, a database without pgrag's schema) or its row is already written. A failed write
-   * is logged, never turned into another error: the client gets the refusal it earned.
+   * tenant, a database without pgrag's schema), the database itself failed it, or its row is
+   * already written. A failed write is logged, never turned into another error: the client gets
+   * the refusal it earned.
    */
   async recordRefusal(problem: Problem): Promise<void> {
-    const unattributable = ["unauthenticated", "tenant_suspended", "schema_not_ready"];
-    if (this.#recorded || unattributable.includes(problem.code)) return;
+    if (this.#recorded || UNRECORDED.includes(problem.code)) return;
     this.#recorded = true;
     try {
       const row = this.#row({ status: problem.status, problem });
