@@ -8,7 +8,12 @@ export type DriverName = "pglite" | "postgres" | "neon";
 
 export type Row = Record<string, unknown>;
 
-/** One parameterized SQL statement. Values always travel as parameters, never in the text. */
+/**
+ * One parameterized SQL statement. Values always travel as parameters, never in the text: text,
+ * numbers, booleans, null, or JSON text for anything structured, read as `$n::text::json` (a
+ * list is unpacked in SQL with `json_array_elements_text`), which every driver sends alike; postgres.js here knows no array
+ * types (see postgres-js.ts), so a JavaScript array is not a parameter.
+ */
 export interface Statement {
   readonly text: string;
   readonly params?: readonly unknown[];

@@ -39,6 +39,12 @@ interface Client {
   readonly sql: postgres.Sql;
   /** The socket closed; it is discarded when next taken. */
   closed: boolean;
+  /**
+   * A first query has run. Without the type fetch, postgres.js loses a `reserve()` that opens
+   * the connection (it resolves it only after that fetch), so a new client runs `select 1`
+   * first: the round trip the fetch took.
+   */
+  opened: boolean;
   /** Set while a run holds the client: rejects that run the moment the socket closes. */
   onClose?: () => void;
 }
@@ -60,6 +66,11 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
       // A documented option (a custom socket) that the type definitions leave out.
       socket,
       prepare,
+      // postgres.js fetches the array types on a new connection from inside a message handler
+      // that drops the promise: a backend terminated during that fetch rejects it unheard, which
+      // ends the process. Parameters reach pgrag's SQL as text and JSON, and no result it reads
+      // is a PostgreSQL array, so there is nothing to fetch (but see `opened`).
+      fetch_types: false,
       max: 1,
       idle_timeout: options.idleTimeoutSeconds,
       connect_timeout: options.connectTimeoutSeconds,
@@ -69,7 +80,7 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
         client.onClose?.();
       },
     };
-    const client: Client = { closed: false, sql: postgres(options.url, settings) };
+    const client: Client = { closed: false, opened: false, sql: postgres(options.url, settings) };
     live.add(client);
     return client;
   };
@@ -116,6 +127,10 @@ export function openPostgresJs(options: PostgresJsOptions): Database {
     };
     let connection: postgres.ReservedSql | undefined;
     try {
+      if (!client.opened) {
+        await settle(client.sql.unsafe("select 1"));
+        client.opened = true;
+      }
       connection = await settle(client.sql.reserve());
       const reserved = connection;
       const send: Send = (text, params) => {

@@ -275,7 +275,8 @@ describe(`fault suite (${FULL ? "full" : "short"})`, () => {
       proxy.restore();
       // Recovery: once the faults end, the API answers and writes again.
       // Only a scenario that kills the server may find it gone: nothing else may end it.
-      expect(rig.server.exited(), "the server process ended by itself").toBe(false);
+      expect(rig.server.exited(), `the server process ended by itself:\n${recent.join("\n")}`)
+        .toBe(false);
       await waitUntilWritten(
         loop.acknowledged,
         20_000,

@@ -195,10 +195,10 @@ describe("audit log (API §8: GET /audit)", () => {
       tx.query<{ ordered: boolean }>(
         `select coalesce(bool_and(t.at > t.next), true) as ordered
            from (select at, lead(at) over (order by n) as next
-                   from unnest($1::text[]) with ordinality as u(at_text, n),
+                   from json_array_elements_text($1::text::json) with ordinality as u(at_text, n),
                         lateral (select at_text::timestamptz as at) c) t
           where t.next is not null`,
-        [times],
+        [JSON.stringify(times)],
       )
     );
     return row.ordered;

@@ -26,6 +26,8 @@ interface QueryData {
 interface Connection {
   readonly sql: postgres.Sql;
   closed: boolean;
+  /** Without the type fetch postgres.js loses a `reserve()` that opens the connection. */
+  opened: boolean;
 }
 
 export function startNeonHttpServer(): NeonHttpServer {
@@ -42,9 +44,14 @@ export function startNeonHttpServer(): NeonHttpServer {
     }
     const connection: Connection = {
       closed: false,
+      opened: false,
       sql: postgres(connectionString, {
         max: 1,
         prepare: false,
+        // Rows travel as raw text, so no type needs fetching; and the fetch postgres.js runs on
+        // connecting rejects unhandled when the backend is killed first, ending the test process.
+        fetch_types: false,
+        connect_timeout: 5,
         onnotice: () => {},
         onclose: () => connection.closed = true,
       }),
@@ -64,6 +71,10 @@ export function startNeonHttpServer(): NeonHttpServer {
     let reusable = false;
     let reserved: postgres.ReservedSql | undefined;
     try {
+      if (!connection.opened) {
+        await connection.sql.unsafe("select 1");
+        connection.opened = true;
+      }
       reserved = await connection.sql.reserve();
       if (transactional) await reserved.unsafe("begin");
       const results = [];
