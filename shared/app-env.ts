@@ -19,6 +19,11 @@ export interface AppEnv {
     verifiedKeys: VerifiedKeys;
     /** Who the client is, for audit rows (see shared/http/client-address.ts). */
     clientAddress: (c: Pick<Context, "req" | "env">) => string | null;
+    /**
+     * On a tenant route: refuses (401, 403) a credential the database does not accept at the
+     * route's level, at once for a key accepted a moment ago (see shared/http/verified-keys.ts).
+     */
+    verifyCredential?: () => Promise<void>;
     /** The request's JSON body, when it has one; read only once its credentials passed. */
     body?: JsonBody;
     /**

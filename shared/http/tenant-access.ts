@@ -29,7 +29,9 @@ export interface TenantEnv {
  * run at the declared level with the audit row in their own statement. It runs before the
  * route's validators, and reads a body only for a credential known to be good (an API key is
  * asked of the database first, see verified-keys.ts), so a request without good credentials
- * has its body neither read nor validated and learns nothing about it.
+ * has its body neither read nor validated and learns nothing about it. A request without a body
+ * is checked only if its path or query fails validation (validation.ts), so that it too is
+ * answered 401 rather than 400, at no cost to the requests that pass.
  */
 export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> {
   return async function tenantAccess(c, next) {
@@ -40,8 +42,10 @@ export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> 
       : null;
     if (audit) c.set("audit", audit);
     c.set("tenant", tenantCalls(c.var.db, credential, route, audit));
+    const verifyCredential = () => c.var.verifiedKeys.verify(c.var.db, credential, route.access);
+    c.set("verifyCredential", verifyCredential);
     if (c.var.body) {
-      await c.var.verifiedKeys.verify(c.var.db, credential, route.access);
+      await verifyCredential();
       await c.var.body.read();
     }
     await next();

@@ -42,6 +42,21 @@ describe("hostile input: credentials come before the body", () => {
     }
   });
 
+  it("a key that was never issued: 401 for a bad query string too, before it is described", async () => {
+    const response = await api.request("GET", "/documents?limit=banana&order=sideways", {
+      key: stranger,
+    });
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: "unauthenticated" });
+    expect(response.body.errors).toBeUndefined();
+    // The same query from a good key is described.
+    const described = await api.request("GET", "/documents?limit=banana&order=sideways", {
+      key: api.keys.reader,
+    });
+    expect(described.status).toBe(400);
+    expect(described.body.errors.length).toBeGreaterThan(0);
+  });
+
   it("a reader key on a write route: 403 before its malformed body", async () => {
     const response = await api.request("POST", "/documents", {
       key: api.keys.reader,
