@@ -30,7 +30,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             include: [
               "tests/db/**/*.test.ts",
               "tests/http/**/*.test.ts",
-              driver === "pglite" ? "tests/embedded/**/*.test.ts" : SERVER_ONLY,
+              // The fuzz suite sends thousands of requests in-process: once, on PGlite, is enough.
+              ...(driver === "pglite"
+                ? ["tests/embedded/**/*.test.ts", "tests/fuzz/**/*.test.ts"]
+                : [SERVER_ONLY]),
               `tests/${driver}/**/*.test.ts`,
             ],
             env: { PGRAG_TEST_DRIVER: driver },

@@ -1,0 +1,112 @@
+import type { Hono } from "hono";
+import type { AppEnv } from "../../shared/app-env.ts";
+import { BASE_PATH, createApp } from "../../shared/app.ts";
+import { issueApiKey } from "../../shared/auth/api-keys.ts";
+import { parseConfig } from "../../shared/config.ts";
+import { openTestApi, type TestApi } from "../support/api.ts";
+import { TEST_EMBEDDING_DIM } from "../support/database.ts";
+import { ROUTE_FIXTURE, seedFixture } from "../support/route-fixture.ts";
+import { storeFingerprint } from "./fingerprint.ts";
+import type { Operation } from "./operations.ts";
+import type { Credentials, FuzzRequest } from "./requests.ts";
+import type { Outcome } from "./response-checks.ts";
+import type { Sampler } from "./schema-arbitrary.ts";
+
+const ADMIN_KEY = "the-operators-admin-key-for-the-fuzz-suite-0123";
+const FIXTURE_MARKER = "fuzz";
+
+/** The app on an embedded database, with a seeded tenant to aim at and the keys to reach it. */
+export interface FuzzTarget {
+  credentials: Credentials;
+  bodyLimit: number;
+  samplerFor(op: Operation): Sampler["hints"];
+  send(request: FuzzRequest): Promise<Outcome>;
+  fingerprint(): Promise<string>;
+  /** Stores the fixture again if a successful write deleted part of it. */
+  restoreFixture(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openFuzzTarget(): Promise<FuzzTarget> {
+  // No retries: a fuzzed request that fails in the database should show at once, not 10 s later.
+  const env = { PGRAG_ADMIN_KEY: ADMIN_KEY, PGRAG_DB_RETRY_BUDGET_MS: "0" };
+  const api = await openTestApi(env);
+  const config = parseConfig({ PGRAG_EMBEDDING_DIM: String(TEST_EMBEDDING_DIM), ...env });
+  // The test API's own app only sends JSON it can encode; this one gets raw bytes and headers.
+  const app: Hono<AppEnv> = createApp({ config, database: () => Promise.resolve(api.test.db) });
+  await seedFixture(api, FIXTURE_MARKER);
+  // The admin operations aim at another tenant, so that suspending it or revoking its keys
+  // leaves the fuzzed tenant's credentials working.
+  const other = await api.addTenant();
+  const otherKeyIds = await keyIdsOf(api, other.tenantId);
+  return {
+    credentials: { tenant: api.keys, admin: ADMIN_KEY, unknownKey: (await issueApiKey()).key },
+    bodyLimit: config.bodyLimitBytes,
+    samplerFor: (op) => hintsFor(op, other.tenantId, otherKeyIds),
+    async send(request) {
+      const response = await app.request(`${BASE_PATH}${request.url}`, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      });
+      return {
+        status: response.status,
+        contentType: response.headers.get("content-type") ?? "",
+        text: await response.text(),
+      };
+    },
+    fingerprint: () => storeFingerprint(api.test.db, api.tenantId),
+    async restoreFixture() {
+      if (!(await fixtureIsWhole(api))) await seedFixture(api, FIXTURE_MARKER);
+    },
+    close: () => api.close(),
+  };
+}
+
+/** Values that make generated requests hit stored rows, by property or parameter name. */
+function hintsFor(op: Operation, tenantId: string, keyIds: string[]): Sampler["hints"] {
+  const f = ROUTE_FIXTURE;
+  const [source, target] = f.relation;
+  if (op.security === "admin") return { id: [tenantId, ...keyIds] };
+  return {
+    id: [f.documentId, f.chunkId],
+    document_id: [f.documentId],
+    chunk_id: [f.chunkId],
+    ids: [[f.documentId], [f.chunkId]],
+    document_ids: [[f.documentId]],
+    source_chunk_ids: [[f.chunkId]],
+    embedding: [f.chunkEmbedding, f.entityEmbedding, f.relationEmbedding],
+    key: [f.cacheKey],
+    keys: [[f.cacheKey]],
+    cache_type: [f.cacheType],
+    query: [f.keyword],
+    name: [source, target],
+    names: [[source, target]],
+    label: [source, "*"],
+    source: [source],
+    target: [target],
+    pairs: [[[source, target]]],
+  };
+}
+
+async function keyIdsOf(api: TestApi, tenantId: string): Promise<string[]> {
+  const rows = await api.test.db.transaction((tx) =>
+    tx.query<{ id: string }>("select id from pgrag.api_keys where tenant_id = $1", [tenantId])
+  );
+  return rows.map((row) => row.id);
+}
+
+async function fixtureIsWhole(api: TestApi): Promise<boolean> {
+  const f = ROUTE_FIXTURE;
+  const [row] = await api.test.db.transaction((tx) =>
+    tx.query<{ whole: boolean }>(
+      `select exists (select from pgrag.documents where tenant_id = $1 and id = $2)
+          and exists (select from pgrag.chunks where tenant_id = $1 and id = $3
+                        and embedding is not null)
+          and exists (select from pgrag.llm_cache where tenant_id = $1 and key = $4)
+          and (select count(*) from pgrag.relations where tenant_id = $1) > 0 as whole`,
+      [api.tenantId, f.documentId, f.chunkId, f.cacheKey],
+    )
+  );
+  return row.whole;
+}
