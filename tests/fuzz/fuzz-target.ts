@@ -22,7 +22,11 @@ export interface FuzzTarget {
   samplerFor(op: Operation): Sampler["hints"];
   send(request: FuzzRequest): Promise<Outcome>;
   fingerprint(): Promise<string>;
-  /** Stores the fixture again if a successful write deleted part of it. */
+  /**
+   * After a success: stores the fixture again if the write deleted part of it, and empties the
+   * tenant first once successes have piled up more than a little data, which every later
+   * fingerprint would otherwise read through.
+   */
   restoreFixture(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,7 +61,9 @@ export async function openFuzzTarget(): Promise<FuzzTarget> {
     },
     fingerprint: () => storeFingerprint(api.test.db, api.tenantId),
     async restoreFixture() {
-      if (!(await fixtureIsWhole(api))) await seedFixture(api, FIXTURE_MARKER);
+      const { whole, bytes } = await fixtureState(api);
+      if (bytes > MAX_STORED_BYTES) await emptyTenant(api);
+      if (!whole || bytes > MAX_STORED_BYTES) await seedFixture(api, FIXTURE_MARKER);
     },
     close: () => api.close(),
   };
@@ -96,17 +102,37 @@ async function keyIdsOf(api: TestApi, tenantId: string): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-async function fixtureIsWhole(api: TestApi): Promise<boolean> {
+/** Past this much stored text the tenant is emptied and seeded again. */
+const MAX_STORED_BYTES = 256 * 1024;
+
+async function fixtureState(api: TestApi): Promise<{ whole: boolean; bytes: number }> {
   const f = ROUTE_FIXTURE;
   const [row] = await api.test.db.transaction((tx) =>
-    tx.query<{ whole: boolean }>(
+    tx.query<{ whole: boolean; bytes: number }>(
       `select exists (select from pgrag.documents where tenant_id = $1 and id = $2)
           and exists (select from pgrag.chunks where tenant_id = $1 and id = $3
                         and embedding is not null)
           and exists (select from pgrag.llm_cache where tenant_id = $1 and key = $4)
-          and (select count(*) from pgrag.relations where tenant_id = $1) > 0 as whole`,
+          and (select count(*) from pgrag.relations where tenant_id = $1) > 0 as whole,
+          (select coalesce(sum(pg_column_size(d)), 0) from pgrag.documents d
+            where d.tenant_id = $1)::float8
+          + (select coalesce(sum(pg_column_size(c)), 0) from pgrag.chunks c
+              where c.tenant_id = $1)::float8
+          + (select coalesce(sum(pg_column_size(e)), 0) from pgrag.llm_cache e
+              where e.tenant_id = $1)::float8
+          + (select coalesce(sum(pg_column_size(g)), 0) from pgrag.entities g
+              where g.tenant_id = $1)::float8 as bytes`,
       [api.tenantId, f.documentId, f.chunkId, f.cacheKey],
     )
   );
-  return row.whole;
+  return row;
+}
+
+/** Deletes what the tenant stores (chunks and relations go with their rows), not its keys. */
+async function emptyTenant(api: TestApi): Promise<void> {
+  await api.test.db.transaction(async (tx) => {
+    for (const table of ["documents", "llm_cache", "entities", "cost_tracking"]) {
+      await tx.query(`delete from pgrag.${table} where tenant_id = $1`, [api.tenantId]);
+    }
+  });
 }

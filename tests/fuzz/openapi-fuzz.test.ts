@@ -4,7 +4,14 @@ import { BASE_PATH, createApp } from "../../shared/app.ts";
 import { parseConfig } from "../../shared/config.ts";
 import { type FuzzTarget, openFuzzTarget } from "./fuzz-target.ts";
 import { type OpenApiDocument, operationsOf } from "./operations.ts";
-import { formatReport, newTally, type OperationTally } from "./report.ts";
+import {
+  countKind,
+  formatKinds,
+  formatReport,
+  type KindTally,
+  newTally,
+  type OperationTally,
+} from "./report.ts";
 import { excerpt, type FuzzRequest, requestsFor } from "./requests.ts";
 import { violations } from "./response-checks.ts";
 
@@ -36,6 +43,7 @@ const TRACE = process.env.PGRAG_TEST_FUZZ_TRACE === "1";
 const SHOWN = 12;
 
 const tallies: OperationTally[] = [];
+const kinds: KindTally = new Map();
 const operations = operationsOf(await readDocument());
 
 describe(`the OpenAPI fuzz suite (${SIZE}, seed ${SEED})`, () => {
@@ -44,7 +52,8 @@ describe(`the OpenAPI fuzz suite (${SIZE}, seed ${SEED})`, () => {
     target = await openFuzzTarget();
   });
   afterAll(async () => {
-    const report = formatReport(`OpenAPI fuzz (${SIZE}, seed ${SEED})`, tallies);
+    const report = `${formatReport(`OpenAPI fuzz (${SIZE}, seed ${SEED})`, tallies)}\n` +
+      formatKinds(kinds);
     console.log(report);
     await Deno.mkdir(".pgrag", { recursive: true });
     await Deno.writeTextFile(`.pgrag/fuzz-${SIZE}.md`, report);
@@ -72,6 +81,9 @@ describe(`the OpenAPI fuzz suite (${SIZE}, seed ${SEED})`, () => {
         if (request.mutation !== "valid") tally.mutated++;
         if (request.credential !== "valid") tally.wrongCredentials++;
         const found = violations(request, outcome);
+        if (request.credential === "valid") {
+          countKind(kinds, request.mutation, outcome.status < 300);
+        }
         const after = await target.fingerprint().catch((error: Error) => error);
         if (after instanceof Error) {
           // The request took the database down: say so, and give the next operation a new one

@@ -66,3 +66,36 @@ export function formatReport(title: string, tallies: OperationTally[]): string {
     "",
   ].join("\n");
 }
+
+/** How often each kind of mutation was let through (2xx) and refused, over all operations. */
+export type KindTally = Map<string, { ok: number; refused: number }>;
+
+/**
+ * The kind of a mutation label, without the field it hit and a long value's excerpt: `body
+ * documents[0].metadata ← number literal 1e400` is `number literal 1e400`.
+ */
+export function mutationKind(mutation: string): string {
+  if (mutation.startsWith("header ")) return mutation.slice(0, mutation.indexOf(":"));
+  const hostile = mutation.includes("← ") ? mutation.slice(mutation.indexOf("← ") + 2) : mutation;
+  return hostile.replace(/"[^"]{13,}"( \(\d+ chars\))?/g, "…").replace(/\b\d{3,}\b/g, "N")
+    .replace(/^(path|query) \S+/, "$1").replace(/^body \S+ \+ N unknown keys/, "N unknown keys")
+    .trim();
+}
+
+export function countKind(kinds: KindTally, mutation: string, ok: boolean): void {
+  const kind = mutationKind(mutation);
+  const tally = kinds.get(kind) ?? { ok: 0, refused: 0 };
+  if (ok) tally.ok++;
+  else tally.refused++;
+  kinds.set(kind, tally);
+}
+
+/**
+ * The kinds as a table: a kind let through is not a failure by itself (many mutations are still
+ * valid input), but one that should never be (invalid UTF-8, `1e400`) shows up here.
+ */
+export function formatKinds(kinds: KindTally): string {
+  const rows = [...kinds].sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, t]) => `| ${kind.replaceAll("|", "\\|")} | ${t.ok} | ${t.refused} |`);
+  return ["| mutation | 2xx | refused |", "| --- | ---: | ---: |", ...rows, ""].join("\n");
+}
