@@ -149,12 +149,19 @@ function claimsOf(payload: JWTPayload): TokenClaims {
   if (!TOKEN_ROLES.includes(role as TokenRole)) {
     throw unauthenticated(`the token's pgrag_role must be one of ${TOKEN_ROLES.join(", ")}`);
   }
-  return {
-    tenantId: tenantId.toLowerCase(),
-    role: role as TokenRole,
-    subject: typeof payload.sub === "string" ? payload.sub : null,
-  };
+  const subject = typeof payload.sub === "string" ? payload.sub : null;
+  // The subject is the actor of audit rows and cost records (`user:<sub>`, 300 characters at
+  // most, no NUL in PostgreSQL text): one they can't hold would fail every audited request.
+  if (subject !== null && (subject.length > MAX_SUBJECT_LENGTH || subject.includes("\u0000"))) {
+    throw unauthenticated(
+      `the token's sub claim must be at most ${MAX_SUBJECT_LENGTH} characters, without NUL`,
+    );
+  }
+  return { tenantId: tenantId.toLowerCase(), role: role as TokenRole, subject };
 }
+
+/** 300, the length of an actor, less `user:`. */
+const MAX_SUBJECT_LENGTH = 295;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -11,6 +11,7 @@ import type { Operation } from "./operations.ts";
 import type { Credentials, FuzzRequest } from "./requests.ts";
 import type { Outcome } from "./response-checks.ts";
 import type { Sampler } from "./schema-arbitrary.ts";
+import { awkwardTokens, forgedTokens, JWT_SECRET } from "./tokens.ts";
 
 const ADMIN_KEY = "the-operators-admin-key-for-the-fuzz-suite-0123";
 const FIXTURE_MARKER = "fuzz";
@@ -33,7 +34,11 @@ export interface FuzzTarget {
 
 export async function openFuzzTarget(): Promise<FuzzTarget> {
   // No retries: a fuzzed request that fails in the database should show at once, not 10 s later.
-  const env = { PGRAG_ADMIN_KEY: ADMIN_KEY, PGRAG_DB_RETRY_BUDGET_MS: "0" };
+  const env = {
+    PGRAG_ADMIN_KEY: ADMIN_KEY,
+    PGRAG_JWT_SECRET: JWT_SECRET,
+    PGRAG_DB_RETRY_BUDGET_MS: "0",
+  };
   const api = await openTestApi(env);
   const config = parseConfig({ PGRAG_EMBEDDING_DIM: String(TEST_EMBEDDING_DIM), ...env });
   // The test API's own app only sends JSON it can encode; this one gets raw bytes and headers.
@@ -44,7 +49,13 @@ export async function openFuzzTarget(): Promise<FuzzTarget> {
   const other = await api.addTenant();
   const otherKeyIds = await keyIdsOf(api, other.tenantId);
   return {
-    credentials: { tenant: api.keys, admin: ADMIN_KEY, unknownKey: (await issueApiKey()).key },
+    credentials: {
+      tenant: api.keys,
+      admin: ADMIN_KEY,
+      unknownKey: (await issueApiKey()).key,
+      tokens: await awkwardTokens(api.tenantId),
+      forgedTokens: await forgedTokens(api.tenantId),
+    },
     bodyLimit: config.bodyLimitBytes,
     samplerFor: (op) => hintsFor(op, other.tenantId, otherKeyIds),
     async send(request) {

@@ -12,10 +12,23 @@ export interface Credentials {
   admin: string;
   /** Shaped like a tenant key, issued to nobody. */
   unknownKey: string;
+  /** Signed tokens of each level for the tenant, with awkward subjects (tokens.ts). */
+  tokens: Record<AccessLevel, string[]>;
+  /** Tokens that must not pass: wrong secret, unsigned, not JWTs. */
+  forgedTokens: string[];
 }
 
-/** How a request presents itself; only `valid` may be answered with a 2xx. */
-export type CredentialCase = "valid" | "none" | "malformed" | "unknown" | "lower level" | "swapped";
+/** How a request presents itself; only `valid` and `token` may be answered with a 2xx. */
+export type CredentialCase =
+  | "valid"
+  | "token"
+  | "none"
+  | "malformed"
+  | "unknown"
+  | "forged token"
+  | "duplicated"
+  | "lower level"
+  | "swapped";
 
 /** One generated request, everything needed to send it and to say what it was. */
 export interface FuzzRequest {
@@ -179,24 +192,31 @@ function credentialFor(
   if (op.security === "public") return fc.constant(["valid", {}]);
   const valid = op.security === "admin" ? admin : tenant(op.access ?? "reader");
   const lower = op.access ? LEVELS[LEVELS.indexOf(op.access) - 1] : undefined;
-  const wrong: [CredentialCase, Record<string, string>][] = [
+  type Presented = [CredentialCase, Record<string, string>];
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const level = op.access ?? "reader";
+  const tokens: Presented[] = op.security === "tenant"
+    ? credentials.tokens[level].map((t) => ["token", bearer(t)])
+    : [];
+  const wrong: Presented[] = [
     ["none", {}],
     ["malformed", op.security === "admin" ? { Authorization: "Bearer" } : { "X-API-Key": "k" }],
-    [
-      "unknown",
-      op.security === "admin"
-        ? { Authorization: "Bearer x" }
-        : { "X-API-Key": credentials.unknownKey },
-    ],
+    ["unknown", op.security === "admin" ? bearer("x") : { "X-API-Key": credentials.unknownKey }],
     ["swapped", op.security === "admin" ? tenant("admin") : admin],
-    ...(lower ? [["lower level", tenant(lower)] as [CredentialCase, Record<string, string>]] : []),
+    // Sent twice, a header reaches the app as the two values joined by a comma.
+    [
+      "duplicated",
+      op.security === "admin" ? { Authorization: `${admin.Authorization}, x` } : {
+        "X-API-Key": `${credentials.tenant[level]}, ${credentials.tenant[level]}`,
+      },
+    ],
+    ...credentials.forgedTokens.map((t): Presented => ["forged token", bearer(t)]),
+    ...(lower ? [["lower level", tenant(lower)] as Presented] : []),
   ];
   return fc.oneof(
-    {
-      arbitrary: fc.constant<[CredentialCase, Record<string, string>]>(["valid", valid]),
-      weight: 12,
-    },
-    { arbitrary: fc.constantFrom(...wrong), weight: wrong.length },
+    { arbitrary: fc.constant<Presented>(["valid", valid]), weight: 10 },
+    ...(tokens.length ? [{ arbitrary: fc.constantFrom(...tokens), weight: 2 }] : []),
+    { arbitrary: fc.constantFrom(...wrong), weight: 6 },
   );
 }
 
