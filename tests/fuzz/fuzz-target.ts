@@ -64,10 +64,12 @@ export async function openFuzzTarget(): Promise<FuzzTarget> {
         headers: request.headers,
         body: request.body,
       });
+      const text = await response.text();
       return {
         status: response.status,
         contentType: response.headers.get("content-type") ?? "",
-        text: await response.text(),
+        text,
+        auditRows: await auditRowsOf(api, response.headers.get("x-request-id") ?? ""),
       };
     },
     fingerprint: () => storeFingerprint(api.test.db, api.tenantId),
@@ -104,6 +106,18 @@ function hintsFor(op: Operation, tenantId: string, keyIds: string[]): Sampler["h
     target: [target],
     pairs: [[[source, target]]],
   };
+}
+
+async function auditRowsOf(api: TestApi, requestId: string): Promise<number> {
+  const [row] = await api.test.db.transaction((tx) =>
+    tx.query<{ rows: number }>(
+      // The primary key's prefix keeps this to the last minutes of the fuzzed tenant's rows.
+      "select count(*)::int as rows from pgrag.audit_logs where tenant_id = $1 " +
+        "and created_at > now() - interval '10 minutes' and details ->> 'request_id' = $2",
+      [api.tenantId, requestId],
+    )
+  ).catch(() => [{ rows: -1 }]);
+  return row.rows;
 }
 
 async function keyIdsOf(api: TestApi, tenantId: string): Promise<string[]> {

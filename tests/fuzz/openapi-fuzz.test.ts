@@ -80,7 +80,7 @@ describe(`the OpenAPI fuzz suite (${SIZE}, seed ${SEED})`, () => {
         tally.requests++;
         if (request.mutation !== "valid") tally.mutated++;
         if (!["valid", "token"].includes(request.credential)) tally.wrongCredentials++;
-        const found = violations(request, outcome);
+        const found = violations(op, request, outcome);
         if (request.credential === "valid") {
           countKind(kinds, request.mutation, outcome.status < 300);
         }

@@ -13,6 +13,7 @@ interface RawOperation {
   requestBody?: { content?: Record<string, { schema: JsonSchema }> };
   security?: Record<string, unknown>[];
   "x-pgrag-access"?: AccessLevel;
+  "x-pgrag-audit"?: string | false;
 }
 
 export interface Parameter {
@@ -38,6 +39,8 @@ export interface Operation {
   security: Security;
   /** The least tenant credential level that may call it (tenant operations only). */
   access?: AccessLevel;
+  /** Whether each request leaves one audit row, refused or not (tenant operations only). */
+  audited: boolean;
 }
 
 const METHODS = ["get", "put", "post", "delete", "patch"];
@@ -58,6 +61,7 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
       body: op.requestBody?.content?.["application/json"]?.schema,
       security: securityOf(op),
       access: op["x-pgrag-access"],
+      audited: typeof op["x-pgrag-audit"] === "string",
     }))
   );
 }

@@ -1,3 +1,4 @@
+import type { Operation } from "./operations.ts";
 import type { FuzzRequest } from "./requests.ts";
 
 /** What came back, read once. */
@@ -5,6 +6,8 @@ export interface Outcome {
   status: number;
   contentType: string;
   text: string;
+  /** The audit rows left under the answer's request id. */
+  auditRows: number;
 }
 
 /**
@@ -14,7 +17,7 @@ export interface Outcome {
 const REPLY_ALLOWANCE = 16 * 1024;
 
 /** What is wrong with the answer to a request, as lines naming the rule it breaks. */
-export function violations(request: FuzzRequest, outcome: Outcome): string[] {
+export function violations(op: Operation, request: FuzzRequest, outcome: Outcome): string[] {
   const found: string[] = [];
   const { status } = outcome;
   if (status >= 500) found.push(`answered ${status}: ${outcome.text.slice(0, 300)}`);
@@ -23,7 +26,42 @@ export function violations(request: FuzzRequest, outcome: Outcome): string[] {
     found.push(`a refusal of ${outcome.text.length} characters`);
   }
   found.push(...credentialViolations(request, outcome));
+  const rows = expectedAuditRows(op, request, outcome);
+  if (outcome.auditRows !== rows) found.push(`${outcome.auditRows} audit rows, expected ${rows}`);
   return found;
+}
+
+/**
+ * Refusals that are not the route's: before it runs (no route, the body's framing) or before
+ * anyone can be named (credentials, a suspended tenant, no schema). They leave no audit row.
+ */
+const UNAUDITED = [
+  "unauthenticated",
+  "tenant_suspended",
+  "schema_not_ready",
+  "invalid_json",
+  "unsupported_media_type",
+  "payload_too_large",
+];
+
+/**
+ * API §8: each request to an audited operation leaves exactly one row, success or refusal,
+ * once its credential names a key or user of the tenant (a weaker level of its own included).
+ */
+function expectedAuditRows(op: Operation, request: FuzzRequest, outcome: Outcome): number {
+  const attributable = ["valid", "token", "lower level"].includes(request.credential);
+  if (!op.audited || !attributable || isNoSuchRoute(outcome)) return 0;
+  if (outcome.status < 300) return 1;
+  const code = problemCode(outcome);
+  return code === undefined || UNAUDITED.includes(code) ? 0 : 1;
+}
+
+function problemCode(outcome: Outcome): string | undefined {
+  try {
+    return JSON.parse(outcome.text).code;
+  } catch {
+    return undefined;
+  }
 }
 
 function problemViolations(outcome: Outcome): string[] {
