@@ -69,51 +69,56 @@ describe(`the OpenAPI fuzz suite (${SIZE}, seed ${SEED})`, () => {
     it(op.route, { timeout: FULL ? 900_000 : 60_000 }, async () => {
       const tally = newTally(op.route);
       tallies.push(tally);
-      const sampler = { document: await readDocument(), hints: target.samplerFor(op) };
-      const arbitrary = requestsFor(op, sampler, target.credentials, target.bodyLimit);
-      const requests = fc.sample(arbitrary, { numRuns: RUNS, seed: SEED + index });
+      const document = await readDocument();
       const failures: { severity: number; text: string }[] = [];
-      let baseline = await target.fingerprint();
-      for (const request of requests) {
-        if (TRACE) console.log(describeFailure(request, []));
-        const outcome = await target.send(request);
-        tally.requests++;
-        if (request.mutation !== "valid") tally.mutated++;
-        if (!["valid", "token"].includes(request.credential)) tally.wrongCredentials++;
-        const found = violations(op, request, outcome);
-        if (request.credential === "valid") {
-          countKind(kinds, request.mutation, outcome.status < 300);
-        }
-        const after = await target.fingerprint().catch((error: Error) => error);
-        if (after instanceof Error) {
-          // The request took the database down: say so, and give the next operation a new one
-          // (this batch's requests carry the old one's keys).
-          found.push(`the database no longer answers: ${after.message}`);
-        } else if (outcome.status < 300) {
-          tally.ok++;
-          await target.restoreFixture();
-          baseline = await target.fingerprint();
-        } else {
-          tally.refused++;
-          if (after !== baseline) {
-            tally.fingerprintChanges++;
-            found.push(`refused with ${outcome.status}, yet stored data changed`);
+      // A request that takes the database down ends the batch: the rest is generated anew
+      // against a new database, whose keys the requests must carry.
+      for (let batch = 0; tally.requests < RUNS; batch++) {
+        const sampler = { document, hints: target.samplerFor(op) };
+        const arbitrary = requestsFor(op, sampler, target.credentials, target.bodyLimit);
+        const seed = SEED + index + 1_000 * batch;
+        const requests = fc.sample(arbitrary, { numRuns: RUNS - tally.requests, seed });
+        let baseline = await target.fingerprint();
+        for (const request of requests) {
+          if (TRACE) console.log(describeFailure(request, []));
+          const outcome = await target.send(request);
+          tally.requests++;
+          if (request.mutation !== "valid") tally.mutated++;
+          if (!["valid", "token"].includes(request.credential)) tally.wrongCredentials++;
+          const found = violations(op, request, outcome);
+          if (request.credential === "valid") {
+            countKind(kinds, request.mutation, outcome.status < 300);
           }
-          baseline = after;
-        }
-        if (outcome.status >= 500) tally.serverErrors++;
-        if (found.some((line) => line.includes("not a problem"))) tally.notProblems++;
-        if (found.length > 0) {
-          tally.violations++;
-          failures.push({
-            severity: severityOf(outcome.status, after),
-            text: describeFailure(request, found),
-          });
-        }
-        if (after instanceof Error) {
-          await target.close().catch(() => {});
-          target = await openFuzzTarget();
-          break;
+          const after = await target.fingerprint().catch((error: Error) => error);
+          if (after instanceof Error) {
+            found.push(`the database no longer answers: ${after.message}`);
+          } else if (outcome.status < 300) {
+            tally.ok++;
+            await target.restoreFixture();
+            baseline = await target.fingerprint();
+          } else {
+            tally.refused++;
+            if (after !== baseline) {
+              tally.fingerprintChanges++;
+              found.push(`refused with ${outcome.status}, yet stored data changed`);
+            }
+            baseline = after;
+          }
+          if (outcome.status >= 500) tally.serverErrors++;
+          if (found.some((line) => line.includes("not a problem"))) tally.notProblems++;
+          if (found.length > 0) {
+            tally.violations++;
+            failures.push({
+              severity: severityOf(outcome.status, after),
+              text: describeFailure(request, found),
+            });
+          }
+          if (after instanceof Error) {
+            tally.databasesLost++;
+            await target.close().catch(() => {});
+            target = await openFuzzTarget();
+            break;
+          }
         }
       }
       // The worst first: a database taken down, then 5xx, then the rest.

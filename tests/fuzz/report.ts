@@ -13,6 +13,8 @@ export interface OperationTally {
   /** Refused requests after which the fingerprint had changed. */
   fingerprintChanges: number;
   violations: number;
+  /** Requests after which the database no longer answered (a new one took over). */
+  databasesLost: number;
 }
 
 export function newTally(route: string): OperationTally {
@@ -27,6 +29,7 @@ export function newTally(route: string): OperationTally {
     notProblems: 0,
     fingerprintChanges: 0,
     violations: 0,
+    databasesLost: 0,
   };
 }
 
@@ -40,6 +43,7 @@ const COLUMNS: [string, keyof OperationTally][] = [
   ["5xx", "serverErrors"],
   ["4xx not a problem", "notProblems"],
   ["fingerprint changed", "fingerprintChanges"],
+  ["database lost", "databasesLost"],
   ["violations", "violations"],
 ];
 
@@ -78,7 +82,7 @@ export function mutationKind(mutation: string): string {
   if (mutation.startsWith("header ")) return mutation.slice(0, mutation.indexOf(":"));
   const hostile = mutation.includes("← ") ? mutation.slice(mutation.indexOf("← ") + 2) : mutation;
   return hostile.replace(/"[^"]{13,}"( \(\d+ chars\))?/g, "…").replace(/\b\d{3,}\b/g, "N")
-    .replace(/^(path|query) \S+/, "$1").replace(/^body \S+ \+ N unknown keys/, "N unknown keys")
+    .replace(/^(path|query) \S+/, "$1").replace(/^body .+ \+ N unknown keys$/, "N unknown keys")
     .trim();
 }
 
