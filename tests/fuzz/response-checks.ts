@@ -6,7 +6,7 @@ export interface Outcome {
   status: number;
   contentType: string;
   text: string;
-  /** The audit rows left under the answer's request id. */
+  /** The audit rows the fuzzed tenant gained while the request ran (-1: unknown). */
   auditRows: number;
 }
 
@@ -26,34 +26,40 @@ export function violations(op: Operation, request: FuzzRequest, outcome: Outcome
     found.push(`a refusal of ${outcome.text.length} characters`);
   }
   found.push(...credentialViolations(request, outcome));
-  const rows = expectedAuditRows(op, request, outcome);
-  if (outcome.auditRows !== rows) found.push(`${outcome.auditRows} audit rows, expected ${rows}`);
+  const [least, most] = expectedAuditRows(op, request, outcome);
+  // Unknown (-1) only when the database went down, which is reported on its own.
+  if (outcome.auditRows >= 0 && (outcome.auditRows < least || outcome.auditRows > most)) {
+    const expected = least === most ? `${least}` : `${least} to ${most}`;
+    found.push(`${outcome.auditRows} audit rows, expected ${expected}`);
+  }
   return found;
 }
 
+/** Refusals before anyone can be named: never audited. */
+const UNATTRIBUTED = ["unauthenticated", "tenant_suspended", "schema_not_ready"];
 /**
- * Refusals that are not the route's: before it runs (no route, the body's framing) or before
- * anyone can be named (credentials, a suspended tenant, no schema). They leave no audit row.
+ * Refusals both the app (before any route: the body's framing) and a route can give: audited
+ * only in the second case, which the answer doesn't tell apart.
  */
-const UNAUDITED = [
-  "unauthenticated",
-  "tenant_suspended",
-  "schema_not_ready",
-  "invalid_json",
-  "unsupported_media_type",
-  "payload_too_large",
-];
+const EITHER = ["invalid_json", "unsupported_media_type", "payload_too_large"];
 
 /**
- * API §8: each request to an audited operation leaves exactly one row, success or refusal,
- * once its credential names a key or user of the tenant (a weaker level of its own included).
+ * API §8: each request to an audited operation leaves one row, success or refusal, once its
+ * credential names a key or user of the tenant (a weaker level of its own included) and the
+ * route saw it. Never more than one. Returned as the least and most rows allowed.
  */
-function expectedAuditRows(op: Operation, request: FuzzRequest, outcome: Outcome): number {
+function expectedAuditRows(
+  op: Operation,
+  request: FuzzRequest,
+  outcome: Outcome,
+): [number, number] {
   const attributable = ["valid", "token", "lower level"].includes(request.credential);
-  if (!op.audited || !attributable || isNoSuchRoute(outcome)) return 0;
-  if (outcome.status < 300) return 1;
-  const code = problemCode(outcome);
-  return code === undefined || UNAUDITED.includes(code) ? 0 : 1;
+  if (!op.audited || isNoSuchRoute(outcome)) return [0, 0];
+  if (!attributable) return [0, 1];
+  if (outcome.status < 300) return [1, 1];
+  const code = problemCode(outcome) ?? "";
+  if (UNATTRIBUTED.includes(code)) return [0, 0];
+  return EITHER.includes(code) ? [0, 1] : [1, 1];
 }
 
 function problemCode(outcome: Outcome): string | undefined {
