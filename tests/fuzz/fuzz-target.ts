@@ -140,7 +140,12 @@ async function fixtureState(api: TestApi): Promise<{ whole: boolean; bytes: numb
           and exists (select from pgrag.chunks where tenant_id = $1 and id = $3
                         and embedding is not null)
           and exists (select from pgrag.llm_cache where tenant_id = $1 and key = $4)
-          and (select count(*) from pgrag.relations where tenant_id = $1) > 0 as whole,
+          -- The fixture's own relation: other successful writes leave relations of their own.
+          and exists (select from pgrag.relations r
+                        join pgrag.entities s on s.tenant_id = r.tenant_id and s.id = r.source_id
+                        join pgrag.entities t on t.tenant_id = r.tenant_id and t.id = r.target_id
+                       where r.tenant_id = $1 and s.name in ($5, $6) and t.name in ($5, $6))
+          as whole,
           (select coalesce(sum(pg_column_size(d)), 0) from pgrag.documents d
             where d.tenant_id = $1)::float8
           + (select coalesce(sum(pg_column_size(c)), 0) from pgrag.chunks c
@@ -149,7 +154,7 @@ async function fixtureState(api: TestApi): Promise<{ whole: boolean; bytes: numb
               where e.tenant_id = $1)::float8
           + (select coalesce(sum(pg_column_size(g)), 0) from pgrag.entities g
               where g.tenant_id = $1)::float8 as bytes`,
-      [api.tenantId, f.documentId, f.chunkId, f.cacheKey],
+      [api.tenantId, f.documentId, f.chunkId, f.cacheKey, ...f.relation],
     )
   );
   return row;
