@@ -23,26 +23,18 @@ export interface JsonBody {
 type Env = { Variables: { body?: JsonBody } };
 
 /**
- * Checks what can be checked without reading a body (a JSON media type, a declared length within
- * the limit) and leaves reading it to the route: credentialed routes read it only once the
- * credentials passed (shared/http/tenant-access.ts, admin.ts), so a stranger's body is never
- * read, let alone parsed or validated. The read is bounded in bytes and in time, decodes UTF-8
- * strictly, and its result is what the route's validator sees as `c.req.json()`.
+ * Leaves reading a request's body to its route: credentialed routes read it only once the
+ * credentials passed (shared/http/tenant-access.ts, admin.ts), so nothing about a stranger's body
+ * is judged, not even its media type or declared length, and it is never read, let alone parsed
+ * or validated. The read checks the media type (JSON) and the declared length first, is bounded
+ * in bytes and in time, decodes UTF-8 strictly, and its result is what the route's validator sees
+ * as `c.req.json()`.
  */
 export function jsonBodyParser(options: BodyOptions): MiddlewareHandler<Env> {
   return async function jsonBodyParser(c, next) {
     if (!["POST", "PUT", "PATCH"].includes(c.req.method) || !hasBody(c.req.raw)) {
       return await next();
     }
-    const contentType = c.req.header("content-type") ?? "";
-    if (!JSON_MEDIA_TYPE.test(contentType)) {
-      throw new Problem(
-        "unsupported_media_type",
-        `request bodies must be application/json, not ${contentType || "untyped"}`,
-      );
-    }
-    const declared = Number(c.req.header("content-length") ?? 0);
-    if (declared > options.limitBytes) throw tooLarge(options.limitBytes);
     let parsed: Promise<unknown> | undefined;
     let value: { body: unknown } | undefined;
     const read = () =>
@@ -58,6 +50,15 @@ export function jsonBodyParser(options: BodyOptions): MiddlewareHandler<Env> {
 }
 
 async function readJson(request: Request, options: BodyOptions): Promise<unknown> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!JSON_MEDIA_TYPE.test(contentType)) {
+    throw new Problem(
+      "unsupported_media_type",
+      `request bodies must be application/json, not ${contentType || "untyped"}`,
+    );
+  }
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > options.limitBytes) throw tooLarge(options.limitBytes);
   const bytes = await readBytes(request, options);
   let text: string;
   try {

@@ -26,8 +26,23 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
  * refused on an audited route gets its audit row here, where the problem is at hand.
  */
 export async function handleError(error: unknown, c: Context): Promise<Response> {
-  const { requestId = "", audit, db, deadline } = c.var as Partial<AppEnv["Variables"]>;
-  const problem = await toProblem(error, async () => db ? (await db.ping()).migrated : true);
+  const { requestId = "", audit, db, deadline, verifyCredential } = c.var as Partial<
+    AppEnv["Variables"]
+  >;
+  const migrated = async () => db ? (await db.ping()).migrated : true;
+  let problem = await toProblem(error, migrated);
+  // What was wrong with a request is told only to a credential that passed: a tenant route's
+  // credential not yet accepted by the database is checked first (see tenant-access.ts).
+  if (
+    verifyCredential && problem.status >= 400 && problem.status < 500 && problem.status !== 401 &&
+    problem.status !== 403
+  ) {
+    try {
+      await verifyCredential();
+    } catch (refusal) {
+      problem = await toProblem(refusal, migrated);
+    }
+  }
   // A request ended by its deadline or its client is logged once, by requestDeadline.
   if (problem.status >= 500 && !deadline?.signal.aborted) {
     logError("request_failed", {

@@ -30,8 +30,9 @@ export interface TenantEnv {
  * route's validators, and reads a body only for a credential known to be good (an API key is
  * asked of the database first, see verified-keys.ts), so a request without good credentials
  * has its body neither read nor validated and learns nothing about it. A request without a body
- * is checked only if its path or query fails validation (validation.ts), so that it too is
- * answered 401 rather than 400, at no cost to the requests that pass.
+ * is checked only when it is about to be refused for something else (the error funnel,
+ * on-error.ts, calls `verifyCredential`), so that it too is answered 401 rather than told what
+ * was wrong with its query, at no cost to the requests that pass.
  */
 export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> {
   return async function tenantAccess(c, next) {
@@ -41,8 +42,14 @@ export function tenantAccess(route: TenantAccess): MiddlewareHandler<TenantEnv> 
       ? new RequestAudit(c, { ...route, action: route.audit }, credential, started)
       : null;
     if (audit) c.set("audit", audit);
-    c.set("tenant", tenantCalls(c.var.db, credential, route, audit));
-    const verifyCredential = () => c.var.verifiedKeys.verify(c.var.db, credential, route.access);
+    // Once any call of the route has run, the database has authenticated the credential.
+    let authenticated = false;
+    c.set("tenant", tenantCalls(c.var.db, credential, route, audit, () => authenticated = true));
+    const verifyCredential = async () => {
+      if (authenticated) return;
+      await c.var.verifiedKeys.verify(c.var.db, credential, route.access);
+      authenticated = true;
+    };
     c.set("verifyCredential", verifyCredential);
     if (c.var.body) {
       await verifyCredential();

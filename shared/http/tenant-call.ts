@@ -1,4 +1,5 @@
 import type { AccessLevel, Statement } from "../db/database.ts";
+import { DatabaseError } from "../db/errors.ts";
 import type { AuditAction, RequestAudit } from "./audit.ts";
 import { actorOf, type Credential, credentialScope } from "./credentials.ts";
 import { Problem } from "./problem.ts";
@@ -48,6 +49,9 @@ export interface CallDeclaration {
  * Not deletes, whose repeat answers 404 for what the first deleted, nor usage records, whose
  * repeat would count the usage twice.
  */
+/** What the credential check in a call's scope raises (see sqlstate.ts). */
+const CREDENTIAL_REFUSED: ReadonlySet<string> = new Set(["PR401", "PR403", "PR423"]);
+
 const REPEATABLE: ReadonlySet<AuditAction | false> = new Set([false, "search", "upsert", "update"]);
 
 export function tenantCalls(
@@ -55,6 +59,8 @@ export function tenantCalls(
   credential: Credential,
   route: CallDeclaration,
   audit: RequestAudit | null,
+  /** Told once a call's transaction has run: the database has accepted the credential. */
+  onAuthenticated: () => void = () => {},
 ): TenantCalls {
   const scope = credentialScope(credential, route.access);
   return {
@@ -68,7 +74,15 @@ export function tenantCalls(
       // nothing reads. Parameterless, it travels with BEGIN where the driver pipelines.
       if (route.enforceBudget) statements.unshift({ text: "select pgrag.enforce_budget()" });
       statements.push(callStatement(fn, params, notFound, audited));
-      const rows = await db.run(scope, statements, { idempotent: REPEATABLE.has(route.audit) });
+      const rows = await db.run(scope, statements, { idempotent: REPEATABLE.has(route.audit) })
+        .catch((error) => {
+          // Refused by the statements, not by the credential check that runs before them.
+          if (error instanceof DatabaseError && !CREDENTIAL_REFUSED.has(error.sqlstate)) {
+            onAuthenticated();
+          }
+          throw error;
+        });
+      onAuthenticated();
       audited?.committed();
       const [row] = rows[rows.length - 1];
       if (!row.found) throw new Problem("not_found", notFound!);

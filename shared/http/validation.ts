@@ -8,16 +8,14 @@ export const MAX_LISTED_ERRORS = 20;
 const MAX_PATH_CHARS = 200;
 
 /**
- * The default hook of every validated route: a failed zod parse from a good credential becomes one `validation_failed`
+ * The default hook of every validated route: a failed zod parse becomes one `validation_failed`
  * problem that lists the first MAX_LISTED_ERRORS offending fields and says how many more there
  * were. Each unknown key is its own entry, with a message of its own: zod's message for unknown
  * keys names all of them, and repeating it for each key made the reply grow with their square.
  */
 // deno-lint-ignore no-explicit-any
-export const validationHook: Hook<any, AppEnv, any, any> = async (result, c) => {
+export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
-  // Bad input is described only to a credential that passed (see tenant-access.ts).
-  await c.var.verifyCredential?.();
   const errors: FieldError[] = [];
   let total = 0;
   const add = (path: readonly PropertyKey[], message: string) => {
