@@ -32,7 +32,9 @@ end
 $$;
 select pgrag.isolate_by_tenant('pgrag.keyword_statistics');
 
--- Internal: adds the rows of `delta` (tenant_id, chunks, lexemes) to the statistics.
+-- Internal: adds the rows of `delta` (tenant_id, chunks, lexemes) to the statistics. A tenant
+-- that is gone is skipped: deleting a tenant deletes its chunks by cascade after its row, and
+-- their statistics went with the row.
 create or replace function pgrag.add_keyword_statistics(delta json)
 returns void
 language sql
@@ -40,7 +42,8 @@ as $$
   insert into pgrag.keyword_statistics as s (tenant_id, chunks, lexemes)
   select d.tenant_id, d.chunks, d.lexemes
     from json_to_recordset(delta) as d(tenant_id uuid, chunks bigint, lexemes bigint)
-   where d.chunks <> 0 or d.lexemes <> 0
+   where (d.chunks <> 0 or d.lexemes <> 0)
+     and exists (select from pgrag.tenants t where t.id = d.tenant_id)
   on conflict (tenant_id) do update
     set chunks = s.chunks + excluded.chunks, lexemes = s.lexemes + excluded.lexemes
 $$;

@@ -137,6 +137,22 @@ describe("search in SQL", () => {
     expect(smallStatistics).toEqual([{ tenant_id: small, chunks: 4 }]);
   });
 
+  it("deleting a tenant takes its chunks and keyword statistics with it", async () => {
+    const doomed = await createTenant(db, "doomed");
+    await as(doomed, loadChunks(doomed, 3, 0, 2000));
+    // The chunks go by cascade after the tenant row: their statistics must not be re-added.
+    await db.transaction((tx) => tx.query("delete from pgrag.tenants where id = $1", [doomed]));
+    const [left] = await db.transaction((tx) =>
+      tx.query(
+        `select (select count(*) from pgrag.chunks where tenant_id = $1)::int as chunks,
+                (select count(*) from pgrag.keyword_statistics where tenant_id = $1)::int
+                  as statistics`,
+        [doomed],
+      )
+    );
+    expect(left).toEqual({ chunks: 0, statistics: 0 });
+  });
+
   it("cosine_similarity and euclidean_distance", async () => {
     const [[row]] = await as(small, [{
       text: `select pgrag.cosine_similarity('[1,0,0]'::vector, '[0,1,0]') as orthogonal,
