@@ -11,6 +11,7 @@ import {
   type TestDatabase,
   testServer,
 } from "../support/database.ts";
+import { until } from "../support/until.ts";
 
 /**
  * Load and abandoned requests through the HTTP app: a bounded queue that sheds with 503 at once,
@@ -78,15 +79,6 @@ describe(`load and abandoned requests, ${driver}`, () => {
        where datname = ${database()} and wait_event_type = 'Lock'`;
     return row.n as number;
   };
-  const until = async (check: () => Promise<boolean>, withinMs: number) => {
-    const started = performance.now();
-    while (!(await check())) {
-      if (performance.now() - started > withinMs) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return true;
-  };
-
   it("sheds requests beyond the queue with 503 and Retry-After at once; /health reports it", async () => {
     const app = appWith();
     // The key is checked once before bodies are read; that check is not what is shed here.

@@ -51,19 +51,24 @@ export function startTcpProxy(
 
   /**
    * Forwards `from` to `to`. `onRead` sees each chunk as it arrives and may ask for the
-   * connection to be cut once it is forwarded; `onWritten` runs once a chunk is delivered.
+   * connection to be cut once it is forwarded (`cut`), or instead of forwarding it (`drop`);
+   * `onWritten` runs once a chunk is delivered. `keepTarget` leaves `to` open when this
+   * direction ends, for the other direction to close.
    */
   const pipe = async (
     from: Deno.Conn,
     to: Deno.Conn,
-    { onRead = () => false, onWritten = () => {} }: {
-      onRead?: (chunk: Uint8Array) => boolean;
+    { onRead = () => "forward", onWritten = () => {}, keepTarget = () => false }: {
+      onRead?: (chunk: Uint8Array) => "forward" | "cut" | "drop";
       onWritten?: () => void;
+      keepTarget?: () => boolean;
     },
   ) => {
     try {
       for await (const chunk of from.readable) {
-        const cutAfter = onRead(chunk);
+        const verdict = onRead(chunk);
+        if (verdict === "drop") break;
+        const cutAfter = verdict === "cut";
         await flowing;
         if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
         const writer = to.writable.getWriter();
@@ -79,7 +84,7 @@ export function startTcpProxy(
       // The other side went away or the proxy cut the connection.
     } finally {
       closeQuietly(from);
-      closeQuietly(to);
+      if (!keepTarget()) closeQuietly(to);
     }
   };
 
@@ -102,6 +107,10 @@ export function startTcpProxy(
       // takes a new turn when it speaks after an answer was delivered to it. Writes it made
       // before that (a pipeline flushed in two writes) belong to the turn they continue.
       let clientSpokeLast = false;
+      // Once the marked message is on its way the client's side is cut at once, but the
+      // server's stays open until its reply arrives (and is dropped): closed earlier, the server
+      // could see the connection reset before it read the message, and never act on it.
+      let losingReply = false;
       let ended = 0;
       const end = () => {
         if (++ended === 2) pairs--;
@@ -113,16 +122,19 @@ export function startTcpProxy(
           if (loseReply && contains(chunk, loseReply.marker)) {
             const { done } = loseReply;
             loseReply = undefined;
+            losingReply = true;
             queueMicrotask(done);
-            return true;
+            return "cut";
           }
-          return false;
+          return "forward";
         },
+        keepTarget: () => losingReply,
       }).finally(() => {
         open.delete(client);
         end();
       });
       pipe(server, client, {
+        onRead: () => losingReply ? "drop" : "forward",
         onWritten() {
           clientSpokeLast = false;
         },
