@@ -21,6 +21,9 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   415: "unsupported_media_type",
 };
 
+/** Refusals that are about the credential itself, and need no check of it first. */
+const CREDENTIAL_STATUSES: ReadonlySet<number> = new Set([401, 403]);
+
 /**
  * The error funnel: every error of every route leaves through here as problem details. A request
  * refused on an audited route gets its audit row here, where the problem is at hand.
@@ -33,10 +36,7 @@ export async function handleError(error: unknown, c: Context): Promise<Response>
   let problem = await toProblem(error, migrated);
   // What was wrong with a request is told only to a credential that passed: a tenant route's
   // credential not yet accepted by the database is checked first (see tenant-access.ts).
-  if (
-    verifyCredential && problem.status >= 400 && problem.status < 500 && problem.status !== 401 &&
-    problem.status !== 403
-  ) {
+  if (verifyCredential && problem.status < 500 && !CREDENTIAL_STATUSES.has(problem.status)) {
     try {
       await verifyCredential();
     } catch (refusal) {

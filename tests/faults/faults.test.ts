@@ -14,6 +14,7 @@ import { type NeonHttpServer, startNeonHttpServer } from "../support/neon-http-s
 import { createScratchDatabase } from "../support/server.ts";
 import { driverEnv, type ServerProcess, startServerProcess } from "../support/server-process.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { until } from "../support/until.ts";
 import { checkLedger, type LedgerCheck, startWriteLoop, type Write } from "./ledger.ts";
 
 /**
@@ -308,12 +309,8 @@ async function waitUntilWritten(
   describe: () => string,
 ) {
   const before = acknowledged();
-  const started = performance.now();
-  while (acknowledged() <= before) {
-    if (performance.now() - started > ms) {
-      throw new Error(`no write acknowledged in ${ms} ms\n${describe()}`);
-    }
-    await sleep(100);
+  if (!(await until(() => Promise.resolve(acknowledged() > before), ms))) {
+    throw new Error(`no write acknowledged in ${ms} ms\n${describe()}`);
   }
 }
 
