@@ -30,6 +30,7 @@ import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
 import { API_KEY_SCHEME, JWT_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
@@ -61,6 +62,8 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", statsRoutes(config));
   api.route("/", auditRoutes(config));
   api.route("/", adminRoutes(config.adminKey, config.limits));
+  // The MCP tools answer through the whole app, so each call passes the routes' own middleware.
+  api.route("/", mcpRoutes(config, () => app.fetch));
   api.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", API_KEY_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "Jwt", JWT_SCHEME);
   api.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", ADMIN_KEY_SCHEME);

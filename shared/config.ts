@@ -63,6 +63,10 @@ const EnvSchema = z.object({
   PGRAG_MAX_JSON_KEYS: positiveInt(1000, 100_000),
   PGRAG_MAX_QUERY_WORDS: positiveInt(1000, 100_000),
   PGRAG_CORS_ORIGINS: z.string().default("*"),
+  // DNS-rebinding protection of the MCP endpoint: loopback names unless the deployment names its
+  // own host (Supabase: `<ref>.supabase.co`); `*` turns the Host check off.
+  PGRAG_MCP_ALLOWED_HOSTS: z.string().default("localhost,127.0.0.1,[::1]"),
+  PGRAG_MCP_ALLOWED_ORIGINS: z.string().optional(),
   PGRAG_ADMIN_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   PGRAG_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   // Deno's fetch also reads file: URLs, so the scheme is checked and not only the shape.
@@ -105,6 +109,8 @@ export interface Config {
    */
   trustedProxies: string[];
   corsOrigins: string[];
+  /** The MCP endpoint's DNS-rebinding guard (see shared/mcp/host-guard.ts). */
+  mcp: { allowedHosts: string[]; allowedOrigins: string[] };
   /** The bearer secret of the admin API; the admin API is closed without it. */
   adminKey?: string;
   jwt: JwtConfig;
@@ -189,6 +195,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bodyTimeoutMs: e.PGRAG_BODY_TIMEOUT_MS,
     trustedProxies: e.PGRAG_TRUSTED_PROXIES,
     corsOrigins: e.PGRAG_CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+    mcp: {
+      allowedHosts: commaList(e.PGRAG_MCP_ALLOWED_HOSTS) ?? [],
+      allowedOrigins: commaList(e.PGRAG_MCP_ALLOWED_ORIGINS) ?? [],
+    },
     adminKey: e.PGRAG_ADMIN_KEY,
     maintenanceIntervalSeconds: e.PGRAG_MAINTENANCE_INTERVAL,
     jwt: {

@@ -1,4 +1,4 @@
-import type { Hook } from "@hono/zod-openapi";
+import type { Hook, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { type FieldError, formatPath, Problem } from "./problem.ts";
 
@@ -16,15 +16,20 @@ const MAX_PATH_CHARS = 200;
 // deno-lint-ignore no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
+  throw validationProblem(result.error, result.target);
+};
+
+/** A failed zod parse of `target` (json, query, the MCP tool's arguments...) as its problem. */
+export function validationProblem(error: z.ZodError, target: string): Problem {
   const errors: FieldError[] = [];
   let total = 0;
   const add = (path: readonly PropertyKey[], message: string) => {
     total++;
     if (errors.length < MAX_LISTED_ERRORS) {
-      errors.push({ path: clipPath(formatPath(path)) || result.target, message });
+      errors.push({ path: clipPath(formatPath(path)) || target, message });
     }
   };
-  for (const issue of result.error.issues) {
+  for (const issue of error.issues) {
     if (issue.code !== "unrecognized_keys") add(issue.path, issue.message);
     else if (errors.length >= MAX_LISTED_ERRORS) total += issue.keys.length;
     else {
@@ -36,10 +41,10 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
     }
   }
   const more = total - errors.length;
-  const detail = `the ${result.target} is not valid` +
+  const detail = `the ${target} is not valid` +
     (more > 0 ? `: ${errors.length} problems listed, and ${more} more` : "");
-  throw new Problem("validation_failed", detail, { errors });
-};
+  return new Problem("validation_failed", detail, { errors });
+}
 
 function clipPath(path: string): string {
   if (path.length <= MAX_PATH_CHARS) return path;

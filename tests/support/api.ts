@@ -27,6 +27,8 @@ export interface RequestOptions {
 /** The HTTP app on the current driver's test database, with one tenant and its keys. */
 export interface TestApi {
   test: TestDatabase;
+  /** The app itself, to serve it on a port (`Deno.serve(..., api.app.fetch)`). */
+  app: ReturnType<typeof createApp>;
   tenantId: string;
   keys: Record<AccessLevel, string>;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
@@ -53,6 +55,7 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
 
   return {
     test,
+    app,
     ...first,
     addTenant,
     async request(method, path, options = {}) {
