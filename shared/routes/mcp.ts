@@ -96,6 +96,5 @@ function apiRequest(outer: Request, call: ApiCall): Request {
     method: call.method,
     headers,
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    //SIGNAL signal: outer.signal,
   });
 }
