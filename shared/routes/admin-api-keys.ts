@@ -48,6 +48,7 @@ export function adminApiKeyRoutes(adminKey: string | undefined) {
     adminRoute({
       method: "post",
       path: "/admin/tenants/{id}/api-keys",
+      operationId: "createApiKey",
       summary: "Issue an API key for a tenant (the key is shown once)",
       request: { params: IdParam, body: jsonRequestBody(NewApiKey) },
       responses: { 201: jsonResponse(IssuedKey, "The key"), ...ADMIN_NOT_FOUND },
@@ -75,6 +76,7 @@ export function adminApiKeyRoutes(adminKey: string | undefined) {
     adminRoute({
       method: "get",
       path: "/admin/tenants/{id}/api-keys",
+      operationId: "listApiKeys",
       summary: "A tenant's API keys, revoked ones included, oldest first",
       request: { params: IdParam },
       responses: { 200: jsonResponse(ApiKeyList, "The keys"), ...ADMIN_NOT_FOUND },
@@ -98,6 +100,7 @@ export function adminApiKeyRoutes(adminKey: string | undefined) {
     adminRoute({
       method: "delete",
       path: "/admin/api-keys/{id}",
+      operationId: "revokeApiKey",
       summary: "Revoke an API key; it stops working at once",
       request: { params: IdParam },
       responses: { 204: { description: "Revoked" }, ...ADMIN_NOT_FOUND },

@@ -24,6 +24,7 @@ export function adminMaintenanceRoutes(adminKey: string | undefined) {
     adminRoute({
       method: "post",
       path: "/admin/refresh-statistics",
+      operationId: "refreshStatistics",
       summary: "Refresh tenant_statistics now (and create the coming months' partitions)",
       responses: { 200: jsonResponse(Refreshed, "Refreshed") },
     }),

@@ -130,6 +130,7 @@ export function adminTenantRoutes(adminKey: string | undefined, limits: Limits) 
     adminRoute({
       method: "post",
       path: "/admin/tenants",
+      operationId: "createTenant",
       summary: "Create a tenant",
       request: { body: jsonRequestBody(NewTenant) },
       responses: {
@@ -160,6 +161,7 @@ export function adminTenantRoutes(adminKey: string | undefined, limits: Limits) 
     adminRoute({
       method: "get",
       path: "/admin/tenants",
+      operationId: "listTenants",
       summary: "List tenants, oldest first, keyset-paginated",
       request: { query: TenantListQuery },
       responses: { 200: jsonResponse(TenantPage, "One page") },
@@ -192,6 +194,7 @@ export function adminTenantRoutes(adminKey: string | undefined, limits: Limits) 
     adminRoute({
       method: "get",
       path: "/admin/tenants/{id}",
+      operationId: "getTenant",
       summary: "One tenant",
       request: { params: IdParam },
       responses: { 200: jsonResponse(Tenant, "The tenant"), ...ADMIN_NOT_FOUND },
@@ -211,6 +214,7 @@ export function adminTenantRoutes(adminKey: string | undefined, limits: Limits) 
     adminRoute({
       method: "patch",
       path: "/admin/tenants/{id}",
+      operationId: "updateTenant",
       summary: "Change a tenant's name, settings, status or limits",
       description: "Only the fields sent change. A suspended tenant's API keys are refused " +
         "(403 tenant_suspended) from the next request on. The slug cannot be changed.",

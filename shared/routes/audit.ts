@@ -23,6 +23,7 @@ export function auditRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/audit",
+      operationId: "listAuditEvents",
       tags: ["usage"],
       summary: "The audit log: one row per write and per search (admin)",
       request: { query: s.AuditQuery },

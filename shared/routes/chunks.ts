@@ -9,7 +9,7 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["chunks"];
@@ -26,6 +26,7 @@ export function chunkRoutes(config: Config) {
       audit: "upsert",
       method: "post",
       path: "/chunks",
+      operationId: "upsertChunks",
       tags,
       summary: "Upsert chunks of existing documents",
       description: "One statement for the batch, all or nothing. A chunk that keeps its content " +
@@ -55,6 +56,7 @@ export function chunkRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/chunks/{id}",
+      operationId: "getChunk",
       tags,
       summary: "One chunk (with its embedding when `include=embedding`)",
       request: { params: s.IdParam, query: s.IncludeQuery },
@@ -78,11 +80,12 @@ export function chunkRoutes(config: Config) {
       audit: false,
       method: "post",
       path: "/chunks/get",
+      operationId: "getChunks",
       tags,
       summary: "Chunks by id, aligned with the request (null where missing)",
       request: { body: jsonRequestBody(s.GetChunks) },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(s.Chunk.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(nullableItem(s.Chunk)) }), "Aligned items"),
       },
     }),
     async (c) => {
@@ -101,6 +104,7 @@ export function chunkRoutes(config: Config) {
       audit: "update",
       method: "put",
       path: "/chunks/embeddings",
+      operationId: "setChunkEmbeddings",
       tags,
       summary: "Attach embeddings to existing chunks",
       request: { body: jsonRequestBody(s.SetEmbeddings) },
@@ -124,6 +128,7 @@ export function chunkRoutes(config: Config) {
 
   addIdListRoute(app, {
     path: "/chunks/missing",
+    operationId: "findMissingChunks",
     tags,
     summary: "The ids of the request that are not stored",
     ids: s.Ids,
@@ -134,6 +139,7 @@ export function chunkRoutes(config: Config) {
   });
   addIdListRoute(app, {
     path: "/chunks/delete",
+    operationId: "deleteChunks",
     tags,
     summary: "Delete chunks by id",
     ids: s.Ids,

@@ -7,7 +7,7 @@ import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["documents"];
@@ -25,6 +25,7 @@ export function documentRoutes(config: Config) {
       enforceBudget: true,
       method: "post",
       path: "/documents",
+      operationId: "upsertDocuments",
       tags,
       summary: "Upsert documents with their chunks",
       description: "Upserts by id (derived from the content when omitted). Documents sent " +
@@ -55,6 +56,7 @@ export function documentRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/documents/status-counts",
+      operationId: "countDocumentsByStatus",
       tags,
       summary: "Documents per processing status",
       responses: { 200: jsonResponse(s.StatusCounts, "Counts") },
@@ -73,6 +75,7 @@ export function documentRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/documents",
+      operationId: "listDocuments",
       tags,
       summary: "List documents (without content), keyset-paginated",
       request: { query: s.ListQuery },
@@ -112,6 +115,7 @@ export function documentRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/documents/{id}",
+      operationId: "getDocument",
       tags,
       summary: "One document with its content and status",
       request: { params: s.IdParam },
@@ -134,6 +138,7 @@ export function documentRoutes(config: Config) {
       audit: "delete",
       method: "delete",
       path: "/documents/{id}",
+      operationId: "deleteDocument",
       tags,
       summary: "Delete a document with its chunks",
       request: { params: s.IdParam },
@@ -154,11 +159,12 @@ export function documentRoutes(config: Config) {
       audit: false,
       method: "post",
       path: "/documents/get",
+      operationId: "getDocuments",
       tags,
       summary: "Documents by id, aligned with the request (null where missing)",
       request: { body: jsonRequestBody(s.Ids) },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(s.Document.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(nullableItem(s.Document)) }), "Aligned items"),
       },
     }),
     async (c) => {
@@ -177,6 +183,7 @@ export function documentRoutes(config: Config) {
       audit: "update",
       method: "patch",
       path: "/documents/{id}/status",
+      operationId: "setDocumentStatus",
       tags,
       summary: "Set a document's processing status",
       request: { params: s.IdParam, body: jsonRequestBody(s.StatusUpdate) },
@@ -210,6 +217,7 @@ export function documentRoutes(config: Config) {
 
   addIdListRoute(app, {
     path: "/documents/delete",
+    operationId: "deleteDocuments",
     tags,
     summary: "Delete documents by id, with their chunks",
     ids: s.Ids,
@@ -220,6 +228,7 @@ export function documentRoutes(config: Config) {
   });
   addIdListRoute(app, {
     path: "/documents/missing",
+    operationId: "findMissingDocuments",
     tags,
     summary: "The ids of the request that are not stored",
     ids: s.Ids,

@@ -22,6 +22,7 @@ export function graphSearchRoutes(config: Config) {
         audit: "search",
         method: "post",
         path: `/${kind}/search`,
+        operationId: kind === "entities" ? "searchEntities" : "searchRelations",
         tags: ["search"],
         summary: `The ${kind} nearest to an embedding (cosine similarity)`,
         request: { body: jsonRequestBody(s.GraphSearch) },

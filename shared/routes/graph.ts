@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
 import { entityParameters, relationParameters } from "../batches/graph.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["graph"];
@@ -23,6 +23,7 @@ export function graphRoutes(config: Config) {
       audit: "upsert",
       method: "post",
       path: "/graph/entities",
+      operationId: "upsertEntities",
       tags,
       summary: "Upsert entities",
       description: "One statement for the batch. Merge: properties merged, source_chunk_ids " +
@@ -44,6 +45,7 @@ export function graphRoutes(config: Config) {
       audit: "upsert",
       method: "post",
       path: "/graph/relations",
+      operationId: "upsertRelations",
       tags,
       summary: "Upsert relations (undirected), creating missing endpoints",
       description: "(a, b) and (b, a) are the same relation. Merged like entities; a missing " +
@@ -64,6 +66,7 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/graph/entities/{name}",
+      operationId: "getEntity",
       tags,
       summary: "One entity, with its degree",
       request: { params: s.NameParam },
@@ -86,11 +89,12 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "post",
       path: "/graph/entities/get",
+      operationId: "getEntities",
       tags,
       summary: "Entities by name, aligned with the request (null where missing)",
       request: { body: jsonRequestBody(s.GetEntities) },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(s.Entity.nullable()) }), "Aligned items"),
+        200: jsonResponse(z.object({ items: z.array(nullableItem(s.Entity)) }), "Aligned items"),
       },
     }),
     async (c) => {
@@ -109,6 +113,7 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/graph/entities/{name}/relations",
+      operationId: "listEntityRelations",
       tags,
       summary: "Every relation of an entity",
       request: { params: s.NameParam },
@@ -132,6 +137,7 @@ export function graphRoutes(config: Config) {
       audit: "delete",
       method: "delete",
       path: "/graph/entities/{name}",
+      operationId: "deleteEntity",
       tags,
       summary: "Delete an entity with its relations",
       request: { params: s.NameParam },
@@ -152,6 +158,7 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/graph/relations",
+      operationId: "getRelations",
       tags,
       summary: "The relation between two entities, in either order",
       request: { query: s.RelationQuery },
@@ -174,6 +181,7 @@ export function graphRoutes(config: Config) {
       audit: "delete",
       method: "post",
       path: "/graph/relations/delete",
+      operationId: "deleteRelations",
       tags,
       summary: "Delete relations by endpoint pairs, in either order",
       request: { body: jsonRequestBody(s.DeleteRelations) },
@@ -197,6 +205,7 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/graph/subgraph",
+      operationId: "getSubgraph",
       tags,
       summary: "Breadth-first subgraph around an entity",
       description: "Nodes closest first, then by degree; a level that does not fit in " +
@@ -221,6 +230,7 @@ export function graphRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/graph/labels",
+      operationId: "listLabels",
       tags,
       summary: "Entity names: the most connected, or fuzzy matches of `q`",
       request: { query: s.LabelsQuery },

@@ -24,6 +24,8 @@ const HealthSchema = z.object({
 const route = createRoute({
   method: "get",
   path: "/health",
+  security: [],
+  operationId: "getHealth",
   tags: ["service"],
   summary: "Liveness, database reachability, schema and load",
   description: "Pings the database on every call, on a connection kept for it, so it answers " +

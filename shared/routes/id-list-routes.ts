@@ -24,6 +24,7 @@ export function addIdListRoute(
   app: OpenAPIHono<AppEnv>,
   options: Pick<TenantRouteDeclaration, "access" | "audit"> & {
     path: string;
+    operationId: string;
     tags: string[];
     summary: string;
     ids: z.ZodType<{ ids: string[] }>;
@@ -39,6 +40,7 @@ export function addIdListRoute(
       audit: options.audit,
       method: "post",
       path: options.path,
+      operationId: options.operationId,
       tags: options.tags,
       summary: options.summary,
       request: { body: jsonRequestBody(options.ids) },

@@ -20,6 +20,7 @@ export function searchRoutes(config: Config) {
       enforceBudget: true,
       method: "post",
       path: "/search",
+      operationId: "searchChunks",
       tags: ["search"],
       summary: "Hybrid (BM25 + vector, reciprocal rank fusion), vector or keyword search",
       description: "Every filter is exact: a query returns `top_k` results whenever that many " +

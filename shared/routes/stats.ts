@@ -17,6 +17,7 @@ export function statsRoutes(config: Config) {
       audit: false,
       method: "get",
       path: "/stats",
+      operationId: "getStats",
       tags: ["usage"],
       summary: "This tenant's statistics as of the last refresh",
       description: "Refreshed every few minutes by pg_cron, the embedded scheduler or " +

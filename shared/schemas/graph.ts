@@ -88,7 +88,8 @@ export function graphSchemas(config: Config) {
       limit: z.coerce.number().int().min(1).max(1000).default(50),
     }),
     DeleteRelations: z.strictObject({
-      pairs: batch(z.tuple([name, name])),
+      // Exactly two names: generators and validating proxies see the tuple's length too.
+      pairs: batch(z.tuple([name, name]).openapi({ minItems: 2, maxItems: 2 })),
     }).openapi("RelationPairs"),
     GraphSearch,
     Entity,

@@ -1,3 +1,4 @@
+import { createPgragClient, type PgragClient } from "../../clients/typescript/mod.ts";
 import { createApp } from "../../shared/app.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { parseConfig } from "../../shared/config.ts";
@@ -32,6 +33,8 @@ export interface TestApi {
   tenantId: string;
   keys: Record<AccessLevel, string>;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
+  /** The typed client (clients/typescript) on the same app, with the tenant's writer key. */
+  client: PgragClient;
   /** Another tenant with its own keys on the same app and database. */
   addTenant(): Promise<{ tenantId: string; keys: Record<AccessLevel, string> }>;
   close(): Promise<void>;
@@ -58,6 +61,11 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
     app,
     ...first,
     addTenant,
+    client: createPgragClient({
+      baseUrl: "http://pgrag.test/rag/v1",
+      apiKey: first.keys.writer,
+      fetch: (request) => Promise.resolve(app.fetch(request)),
+    }),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       const key = options.key === undefined ? first.keys.writer : options.key;
