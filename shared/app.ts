@@ -1,13 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import { corsFor } from "./http/cors.ts";
 import { jsonBodyParser } from "./http/json-body-parser.ts";
 import { handleError } from "./http/on-error.ts";
 import { Problem } from "./http/problem.ts";
@@ -86,10 +86,7 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
     retryBudgetMs: config.databaseLimits.retryBudgetMs,
   }));
   app.use(secureHeaders());
-  app.use(cors({
-    origin: config.corsOrigins,
-    exposeHeaders: ["X-Request-Id", "Server-Timing", "Retry-After"],
-  }));
+  app.use(corsFor(config.corsOrigins));
   app.use(requestDatabase(database));
   app.use(provideClientAddress(clientAddressResolver(config.trustedProxies)));
   app.use(jsonBodyParser({
