@@ -18,6 +18,8 @@ import { until } from "../support/until.ts";
  * is repeated only when idempotent. Each case checks what the table holds afterwards.
  */
 const driver = currentDriver();
+/** An advisory lock key below 2^31, so it shows in pg_locks as objid with classid 0. */
+const randomLockKey = () => 1 + Math.floor(Math.random() * 2 ** 30);
 
 describe(`retries, ${driver}`, () => {
   let proxy: TcpProxy;
@@ -78,12 +80,28 @@ describe(`retries, ${driver}`, () => {
       text: `update public.${table} set n = n + 1 where id = $1`,
       params: [id],
     });
-    const pause = { text: "select pg_sleep(0.3)" };
+    // A fixed pause let one transaction finish before the other began on a loaded machine, so
+    // each waits instead until the other holds its first row (shown by an advisory lock taken
+    // beside it) or has committed: the deadlock happens every time, and the retry never waits.
+    const [lockA, lockB] = [randomLockKey(), randomLockKey()];
+    const holdThenAwait = (mine: number, theirs: number, theirRow: string): Statement => ({
+      text: `do $$ begin perform pg_advisory_xact_lock_shared(${mine}); ` +
+        `for attempt in 1..200 loop ` +
+        `exit when exists (select from pg_locks where locktype = 'advisory' and granted ` +
+        `and database = (select oid from pg_database where datname = current_database()) ` +
+        `and classid = 0 and objid = ${theirs}) ` +
+        `or (select n from public.${table} where id = '${theirRow}') > 0; ` +
+        `perform pg_sleep(0.05); end loop; end $$`,
+    });
     const retries: RetryNotice[] = [];
     const onRetry = (notice: RetryNotice) => retries.push(notice);
     await Promise.all([
-      test.db.run({ role: "admin" }, [bump(a), pause, bump(b)], { onRetry }),
-      test.db.run({ role: "admin" }, [bump(b), pause, bump(a)], { onRetry }),
+      test.db.run({ role: "admin" }, [bump(a), holdThenAwait(lockA, lockB, b), bump(b)], {
+        onRetry,
+      }),
+      test.db.run({ role: "admin" }, [bump(b), holdThenAwait(lockB, lockA, a), bump(a)], {
+        onRetry,
+      }),
     ]);
     expect(retries.map((r) => (r.error as DatabaseError).sqlstate)).toEqual(["40P01"]);
     expect([...await rowsOf(a), ...await rowsOf(b)]).toEqual([2, 2]);
