@@ -20,7 +20,8 @@ export function checkHostAndOrigin(
 ): void {
   const anyHost = allowedHosts.includes("*");
   const hosts = new Set(allowedHosts.map((host) => host.toLowerCase()));
-  const host = hostName(headers.get("host"));
+  const hostHeader = headers.get("host");
+  const host = hostHeader ? hostNameOf(`http://${hostHeader}`) : null;
   if (!anyHost && (host === null || !hosts.has(host))) {
     throw new Problem(
       "forbidden",
@@ -30,7 +31,7 @@ export function checkHostAndOrigin(
   }
   const origin = headers.get("origin");
   if (origin === null) return;
-  const originHost = originHostName(origin);
+  const originHost = hostNameOf(origin);
   const allowed = allowedOrigins.includes(origin) ||
     (originHost !== null && (anyHost || hosts.has(originHost)));
   if (!allowed) {
@@ -42,19 +43,13 @@ export function checkHostAndOrigin(
   }
 }
 
-/** `localhost:8000` → `localhost`, `[::1]:8000` → `[::1]`; null for what is no host. */
-function hostName(value: string | null): string | null {
-  if (!value) return null;
+/**
+ * The lower-cased host name of a URL, or null when it does not parse. A Host header
+ * (`localhost:8000`, `[::1]:8000`) is read as `http://` plus the header; an Origin as it is.
+ */
+function hostNameOf(url: string): string | null {
   try {
-    return new URL(`http://${value}`).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
-}
-
-function originHostName(origin: string): string | null {
-  try {
-    return new URL(origin).hostname.toLowerCase();
+    return new URL(url).hostname.toLowerCase();
   } catch {
     return null;
   }
