@@ -15,6 +15,31 @@ export interface PgliteOptions {
   limits?: Partial<DatabaseLimits>;
 }
 
+/** The PostgreSQL major version the embedded engine runs; its data folders carry it in PG_VERSION. */
+const ENGINE_MAJOR_VERSION = "17";
+
+/**
+ * A data folder written by another major version cannot be opened (PostgreSQL's files change
+ * between majors), and PostgreSQL would stop with a bare FATAL inside WebAssembly; this says what
+ * to do instead. Earlier pgrag builds embedded PostgreSQL 16 (PGlite 0.3).
+ */
+async function refuseOtherMajorVersion(dataDir: string): Promise<void> {
+  let found: string;
+  try {
+    found = (await Deno.readTextFile(`${dataDir}/PG_VERSION`)).trim();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (found === ENGINE_MAJOR_VERSION) return;
+  throw new Error(
+    `the embedded data folder ${dataDir} holds a PostgreSQL ${found} database, and this pgrag ` +
+      `embeds PostgreSQL ${ENGINE_MAJOR_VERSION}. Move the folder aside (or set PGRAG_DATA_DIR to ` +
+      `a new one) to start afresh, or serve it once more with the pgrag release that wrote it ` +
+      "and copy the documents out through the API.",
+  );
+}
+
 /**
  * Embedded PostgreSQL compiled to WebAssembly, with pgvector and pg_trgm: the zero-setup default.
  * It has one connection, so the seam admits one run at a time and queues the others. A statement
@@ -22,8 +47,11 @@ export interface PgliteOptions {
  * statement and rolls back.
  */
 export async function openPglite(options: PgliteOptions): Promise<Database> {
-  // PGlite creates only the last folder of the path itself.
-  if (!options.dataDir.includes("://")) await Deno.mkdir(options.dataDir, { recursive: true });
+  if (!options.dataDir.includes("://")) {
+    // PGlite creates only the last folder of the path itself.
+    await Deno.mkdir(options.dataDir, { recursive: true });
+    await refuseOtherMajorVersion(options.dataDir);
+  }
   const db = await PGlite.create({
     dataDir: options.dataDir,
     extensions: { vector, pg_trgm },

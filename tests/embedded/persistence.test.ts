@@ -30,4 +30,14 @@ describe("the embedded database", () => {
     expect(rows).toEqual([{ id: "doc-1", content: "kept text" }]);
     await second.close();
   });
+
+  it("refuses a data folder of another PostgreSQL major version, saying what to do", async () => {
+    const old = `${dataDir}/from-postgresql-16`;
+    Deno.mkdirSync(old);
+    Deno.writeTextFileSync(`${old}/PG_VERSION`, "16\n");
+    const opening = openDatabase(parseConfig({ PGRAG_DATA_DIR: old, PGRAG_EMBEDDING_DIM: "3" }));
+    await expect(opening).rejects.toThrow(/holds a PostgreSQL 16 database.*embeds PostgreSQL 17/);
+    // Nothing was written into the folder it refused.
+    expect([...Deno.readDirSync(old)].map((entry) => entry.name)).toEqual(["PG_VERSION"]);
+  });
 });
