@@ -192,6 +192,38 @@ describe("search (API §5)", () => {
     );
   });
 
+  it("ranks 200 of 300 abstract-length chunks in one hybrid search", async () => {
+    // The embedded engine once crashed in WebAssembly ranking about 150 rows of this width.
+    const other = await api.addTenant();
+    const words = ["tide", "moon", "orbit", "gravity", "ocean", "coast", "season", "wave"];
+    const long = Array.from({ length: 300 }, (_, i) => ({
+      id: `long-${i}`,
+      content: Array.from({ length: 220 }, (_, w) => `${words[(i + w) % 8]}${w % 13}`).join(" "),
+      embedding: direction(i),
+    }));
+    for (let start = 0; start < long.length; start += 100) {
+      const stored = await api.request("POST", "/documents", {
+        key: other.keys.writer,
+        body: {
+          documents: long.slice(start, start + 100).map((d) => ({
+            id: d.id,
+            content: d.content,
+            chunks: [{ id: d.id, content: d.content, chunk_index: 0, embedding: d.embedding }],
+          })),
+        },
+      });
+      expect(stored.status).toBe(200);
+    }
+    const response = await search(
+      { query: "tide0 moon1 gravity3", embedding: [1, 0.5, 0.2], top_k: 200, ef_search: 200 },
+      other.keys.reader,
+    );
+    expect(response.status).toBe(200);
+    const scores = response.body.results.map((r: { score: number }) => r.score);
+    expect(scores).toHaveLength(200);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
   it("sees only the caller's tenant", async () => {
     const other = await api.addTenant();
     const before = await tenantFingerprint(api.test.db, api.tenantId);
