@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, Entry> = {
     summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
     load: async () => (await import("./graph/benchmark.ts")).graph,
   },
+  lightrag: {
+    summary: "LightRAG-style SciFact ingest: the Python adapter over HTTP vs LightRAG's PG pattern",
+    load: async () => (await import("./lightrag/benchmark.ts")).lightrag,
+  },
 };
 
 function usage(): string {

@@ -26,6 +26,8 @@ import { statsRoutes } from "./routes/stats.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { graphRoutes } from "./routes/graph.ts";
 import { graphSearchRoutes } from "./routes/graph-search.ts";
+import { graphBatchRoutes } from "./routes/graph-batches.ts";
+import { lightragRoutes } from "./routes/lightrag.ts";
 import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
@@ -57,7 +59,9 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
   api.route("/", cacheRoutes(config));
   api.route("/", searchRoutes(config));
   api.route("/", graphSearchRoutes(config));
+  api.route("/", graphBatchRoutes(config));
   api.route("/", graphRoutes(config));
+  api.route("/", lightragRoutes(config));
   api.route("/", usageRoutes(config));
   api.route("/", statsRoutes(config));
   api.route("/", auditRoutes(config));

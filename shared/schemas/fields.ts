@@ -95,10 +95,15 @@ function shapeIssue(value: object, limits: JsonLimits): string | null {
   if (!withinBytes(serialized, limits.metadataBytes)) {
     return `must be at most ${limits.metadataBytes} bytes as JSON`;
   }
-  if (serialized.includes("\\u0000") || ESCAPED_SURROGATE.test(serialized)) {
+  if (!storableJson(serialized)) {
     return "must not contain NUL characters or lone surrogates";
   }
   return null;
+}
+
+/** Whether PostgreSQL can store this JSON text: no escaped NUL, no lone surrogate. */
+export function storableJson(serialized: string): boolean {
+  return !serialized.includes("\\u0000") && !ESCAPED_SURROGATE.test(serialized);
 }
 
 /** Non-negative 32-bit integers (positions, token counts). */

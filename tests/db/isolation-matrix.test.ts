@@ -67,6 +67,13 @@ async function seedEveryTenantTable(api: TestApi, tenant: Tenant): Promise<void>
         embedding: [0, 1, 0],
       }],
     }],
+    // kv_entries and namespace_vectors: LightRAG's namespaces.
+    ["POST", "/kv/full_docs/upsert", {
+      entries: { [`matrix-doc-${tenant.label}`]: { content: `kept by ${tenant.label}` } },
+    }],
+    ["POST", "/vectors/chunks/upsert", {
+      records: [{ id: `matrix-vector-${tenant.label}`, embedding: [0, 0, 1] }],
+    }],
     // cost_tracking
     ["POST", "/usage", {
       model_name: "matrix-model",

@@ -124,7 +124,13 @@ export async function tenantFingerprint(db: Database, tenantId: string): Promise
             from pgrag.entities g where g.tenant_id = $1),
          (select count(*) || ':' ||
                  coalesce(md5(string_agg(r::text, '|' order by r.source_id, r.target_id)), '')
-            from pgrag.relations r where r.tenant_id = $1)) as fingerprint`,
+            from pgrag.relations r where r.tenant_id = $1),
+         (select count(*) || ':' ||
+                 coalesce(md5(string_agg(k::text, '|' order by k.namespace, k.id)), '')
+            from pgrag.kv_entries k where k.tenant_id = $1),
+         (select count(*) || ':' ||
+                 coalesce(md5(string_agg(v::text, '|' order by v.namespace, v.id)), '')
+            from pgrag.namespace_vectors v where v.tenant_id = $1)) as fingerprint`,
       [tenantId],
     );
     return row.fingerprint;

@@ -105,6 +105,8 @@ export function routeExamples(fixture: TenantFixture): RouteExample[] {
     ...cacheExamples(fixture),
     ...searchExamples(fixture),
     ...graphExamples(fixture),
+    ...graphBatchExamples(fixture),
+    ...lightragExamples(fixture),
     ...governanceExamples(),
   ];
 }
@@ -398,5 +400,94 @@ function graphExamples(f: TenantFixture): RouteExample[] {
       query: { q: source, limit: "10" },
       foreign: empty({ items: [] }),
     },
+  ];
+}
+
+function graphBatchExamples(f: TenantFixture): RouteExample[] {
+  const [source, target] = f.relation;
+  return [
+    {
+      ...at("POST /graph/relations/get"),
+      case: "read by pair",
+      body: { pairs: [[target, source]] },
+      foreign: empty({ items: [null] }),
+    },
+    {
+      ...at("POST /graph/entities/relations"),
+      case: "read the relations by name",
+      body: { names: [source] },
+      foreign: empty({ items: [null] }),
+    },
+    {
+      ...at("POST /graph/entities/delete"),
+      case: "delete by name",
+      body: { names: [source] },
+      foreign: NO_EFFECT,
+    },
+    { ...at("POST /graph/drop"), case: "drop the graph", foreign: NO_EFFECT },
+    {
+      ...at("GET /graph/export"),
+      case: "the whole graph",
+      foreign: empty({ entities: [], relations: [], is_truncated: false }),
+    },
+  ];
+}
+
+/** LightRAG's namespaces: the fixture stores a full_docs record and a chunks vector. */
+function lightragExamples(f: TenantFixture): RouteExample[] {
+  const kv = (op: string) => at(`POST /kv/{namespace}/${op}`, { namespace: "full_docs" });
+  const vectors = (op: string) => at(`POST /vectors/{namespace}/${op}`, { namespace: "chunks" });
+  return [
+    {
+      ...kv("upsert"),
+      case: "write",
+      body: { entries: { [f.documentId]: { content: FOREIGN_TEXT } } },
+      foreign: NO_EFFECT,
+    },
+    {
+      ...kv("get"),
+      case: "read by id",
+      body: { ids: [f.documentId] },
+      foreign: empty({ items: [null] }),
+    },
+    {
+      ...kv("missing"),
+      case: "missing ids",
+      body: { ids: [f.documentId] },
+      foreign: empty({ missing: [f.documentId] }),
+    },
+    { ...kv("delete"), case: "delete by id", body: { ids: [f.documentId] }, foreign: NO_EFFECT },
+    { ...kv("drop"), case: "drop the namespace", foreign: NO_EFFECT },
+    {
+      ...kv("query"),
+      case: "page by status",
+      body: { match: { status: "processed" }, count_field: "status" },
+      foreign: empty({ items: [], total: 0, counts: {} }),
+    },
+    {
+      ...vectors("upsert"),
+      case: "write",
+      body: { records: [{ id: f.chunkId, content: FOREIGN_TEXT, embedding: f.chunkEmbedding }] },
+      foreign: NO_EFFECT,
+    },
+    {
+      ...vectors("query"),
+      case: "nearest",
+      body: { embedding: f.chunkEmbedding, top_k: 5 },
+      foreign: empty({ results: [] }),
+    },
+    {
+      ...vectors("get"),
+      case: "read by id",
+      body: { ids: [f.chunkId], include_embedding: true },
+      foreign: empty({ items: [null] }),
+    },
+    {
+      ...vectors("delete"),
+      case: "delete by id and entity",
+      body: { ids: [f.chunkId], entity_name: f.relation[0], relations_of: f.relation[1] },
+      foreign: NO_EFFECT,
+    },
+    { ...vectors("drop"), case: "drop the namespace", foreign: NO_EFFECT },
   ];
 }

@@ -69,6 +69,17 @@ export async function seedFixture(api: TestApi, marker: string, f = ROUTE_FIXTUR
         embedding: f.relationEmbedding,
       }],
     }, 200],
+    ["POST", "/kv/full_docs/upsert", {
+      entries: { [f.documentId]: { content: `${marker} document`, status: "processed" } },
+    }, 200],
+    ["POST", "/vectors/chunks/upsert", {
+      records: [{
+        id: f.chunkId,
+        content: `${marker} chunk`,
+        metadata: { entity_name: source, src_id: source, tgt_id: target },
+        embedding: f.chunkEmbedding,
+      }],
+    }, 200],
     ["POST", "/usage", {
       model_name: `${marker}-model`,
       provider: "openai",
