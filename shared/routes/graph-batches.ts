@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
-import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, nullableItem } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["graph"];
@@ -22,12 +22,12 @@ export function graphBatchRoutes(config: Config) {
       audit: false,
       method: "post",
       path: "/graph/relations/get",
-      operationId: "getRelations",
+      operationId: "getRelationsByPairs",
       tags,
       summary: "The relations between pairs (either order), aligned, null where none",
       request: { body: jsonRequestBody(s.DeleteRelations) },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(s.Relation.nullable()) }), "The relations"),
+        200: jsonResponse(z.object({ items: z.array(nullableItem(s.Relation)) }), "The relations"),
       },
     }),
     async (c) => {

@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { fieldSchemas } from "../schemas/fields.ts";
 import { lightragSchemas } from "../schemas/lightrag.ts";
-import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, nullableItem } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["lightrag"];
@@ -227,7 +227,7 @@ export function lightragRoutes(config: Config) {
       summary: "Records of a vector namespace by ids, aligned, null where missing",
       request: { params, body: jsonRequestBody(s.GetVectors) },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(s.VectorItem.nullable()) }), "The records"),
+        200: jsonResponse(z.object({ items: z.array(nullableItem(s.VectorItem)) }), "The records"),
       },
     }),
     async (c) => {

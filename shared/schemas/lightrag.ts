@@ -60,7 +60,7 @@ export function lightragSchemas(config: Config) {
         content: plainText.optional(),
         metadata: metadata.optional(),
         embedding,
-      })).min(1).max(config.limits.batchItems),
+      })).min(1).max(config.limits.batchItems).superRefine(refuseRepeatedIds),
     }).openapi("VectorRecords"),
     QueryVectors: z.strictObject({
       embedding,
@@ -87,4 +87,25 @@ export function lightragSchemas(config: Config) {
       embedding: z.array(z.number()).optional(),
     }).openapi("VectorRecord"),
   };
+}
+
+/**
+ * One statement upserts the whole batch, and PostgreSQL cannot update a row twice in one
+ * statement; which of two records with one id should win is the client's to say, so a repeated
+ * id is refused, naming both places, as the document routes do.
+ */
+function refuseRepeatedIds(records: { id: string }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  records.forEach((record, i) => {
+    const earlier = first.get(record.id);
+    if (earlier === undefined) first.set(record.id, i);
+    else {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "id"],
+        message: `repeats the id of records[${earlier}]`,
+        input: record.id,
+      });
+    }
+  });
 }

@@ -73,6 +73,18 @@ describe("LightRAG key-value and vector namespaces (API §10)", () => {
     expect((await post("/kv/full_docs/upsert", { entries: {} })).status).toBe(400);
     expect((await post("/kv/full_docs/upsert", { entries: { a: [1] } })).status).toBe(400);
     expect((await post("/kv/full_docs/get", { ids: ["a"] })).body.items).toEqual([null]);
+    // One id twice in a vector batch: which should win is the client's to say.
+    const twice = await post("/vectors/chunks/upsert", {
+      records: [
+        { id: "v", content: "first", embedding: [1, 0, 0] },
+        { id: "v", content: "second", embedding: [0, 1, 0] },
+      ],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors).toContainEqual(
+      expect.objectContaining({ message: "repeats the id of records[0]" }),
+    );
+    expect((await post("/vectors/chunks/get", { ids: ["v"] })).body.items).toEqual([null]);
   });
 
   it("upserts vectors, queries by cosine with a threshold, reads by id, deletes by entity", async () => {
