@@ -28,7 +28,7 @@ async function connect(config: Config): Promise<Database> {
   };
   switch (config.driver) {
     case "pglite": {
-      const { openPglite } = await import("./pglite.ts");
+      const { openPglite } = await importEmbeddedDriver();
       return await openPglite({ dataDir: config.dataDir, limits: config.databaseLimits });
     }
     case "postgres": {
@@ -49,6 +49,25 @@ async function connect(config: Config): Promise<Database> {
         httpEndpoint: config.neonHttpEndpoint,
       });
     }
+  }
+}
+
+/**
+ * The embedded driver carries PGlite (3 MB of JavaScript and WebAssembly). Its specifier is
+ * computed so that bundlers (Supabase's, `deno bundle`) cannot follow it: a deployment to an edge
+ * platform, which always has a DATABASE_URL, ships without it, while a local run loads it from
+ * the source tree. tests/unit/bundle.test.ts checks that the bundle stays free of it.
+ */
+async function importEmbeddedDriver(): Promise<typeof import("./pglite.ts")> {
+  const specifier = new URL(["pglite", "ts"].join("."), import.meta.url).href;
+  try {
+    return await import(/* @vite-ignore */ specifier);
+  } catch (error) {
+    throw new Error(
+      "the embedded database is not part of this deployment (a bundle leaves it out); " +
+        "set DATABASE_URL to a PostgreSQL with pgvector",
+      { cause: error },
+    );
   }
 }
 
