@@ -33,7 +33,7 @@ import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
-import { API_KEY_SCHEME, JWT_SCHEME } from "./routes/openapi.ts";
+import { API_KEY_SCHEME, API_TAGS, JWT_SCHEME } from "./routes/openapi.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
@@ -77,8 +77,10 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
       title: "pgrag",
       version: VERSION,
       description: "Multi-tenant storage and retrieval for RAG applications on PostgreSQL.",
+      license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
     },
     servers: [{ url: BASE_PATH }],
+    tags: API_TAGS,
   });
   api.get("/docs", swaggerUI({ url: `${BASE_PATH}/openapi.json` }));
 

@@ -78,3 +78,16 @@ export const JWT_SCHEME = {
   description: "HS256 with PGRAG_JWT_SECRET or ES256/RS256 from PGRAG_JWKS_URL; tenant from " +
     "app_metadata.tenant_id or tenant_id, role from app_metadata.pgrag_role or pgrag_role.",
 } as const;
+
+/** The document's tags, in the order a reference page lists them. */
+export const API_TAGS = [
+  { name: "service", description: "Health and the service itself; no credentials." },
+  { name: "documents", description: "Documents with their chunks, status and track ids." },
+  { name: "chunks", description: "Chunks: the units that are embedded and searched." },
+  { name: "search", description: "Hybrid (BM25 + vector), vector and keyword search." },
+  { name: "graph", description: "The knowledge graph: entities, relations, subgraphs." },
+  { name: "cache", description: "The LLM response cache." },
+  { name: "lightrag", description: "Key-value and vector namespaces for LightRAG's storages." },
+  { name: "usage", description: "Cost records, usage summaries, statistics and the audit log." },
+  { name: "admin", description: "Tenants and API keys, with the admin key." },
+];

@@ -88,8 +88,9 @@ export function graphSchemas(config: Config) {
       limit: z.coerce.number().int().min(1).max(1000).default(50),
     }),
     DeleteRelations: z.strictObject({
-      // Exactly two names: generators and validating proxies see the tuple's length too.
-      pairs: batch(z.tuple([name, name]).openapi({ minItems: 2, maxItems: 2 })),
+      // Exactly two names: generators and validating proxies see the tuple's length too, and
+      // `items: {not: {}}`, which no value matches, says nothing follows the two.
+      pairs: batch(z.tuple([name, name]).openapi({ minItems: 2, maxItems: 2, items: { not: {} } })),
     }).openapi("RelationPairs"),
     GraphSearch,
     Entity,
