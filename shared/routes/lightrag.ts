@@ -149,12 +149,12 @@ export function lightragRoutes(config: Config) {
       const { namespace } = c.req.valid("param");
       const q = c.req.valid("json");
       const page = await c.var.tenant.call<z.infer<typeof s.KvPage>>(
-        "pgrag.query_kv_entries($1, $2::text::jsonb, $3, $4, $5, $6, $7)",
+        "pgrag.query_kv_entries($1, $2::text::jsonb, $3, $4::text::boolean, $5, $6, $7)",
         [
           namespace,
           q.match ? JSON.stringify(q.match) : null,
           q.sort_field ?? null,
-          q.descending,
+          String(q.descending),
           q.offset,
           q.limit,
           q.count_field ?? null,
@@ -234,8 +234,8 @@ export function lightragRoutes(config: Config) {
       const { namespace } = c.req.valid("param");
       const { ids, include_embedding } = c.req.valid("json");
       const items = await c.var.tenant.call<[]>(
-        "pgrag.get_namespace_vectors($1, $2::text::json, $3)",
-        [namespace, JSON.stringify(ids), include_embedding],
+        "pgrag.get_namespace_vectors($1, $2::text::json, $3::text::boolean)",
+        [namespace, JSON.stringify(ids), String(include_embedding)],
       );
       return c.json({ items }, 200);
     },
@@ -258,8 +258,8 @@ export function lightragRoutes(config: Config) {
       const body = c.req.valid("json");
       const name = body.relations_of ?? body.entity_name ?? null;
       const deleted = await c.var.tenant.call<number>(
-        "pgrag.delete_namespace_vectors($1, $2::text::json, $3, $4)",
-        [namespace, JSON.stringify(body.ids ?? []), name, body.relations_of !== undefined],
+        "pgrag.delete_namespace_vectors($1, $2::text::json, $3, $4::text::boolean)",
+        [namespace, JSON.stringify(body.ids ?? []), name, String(body.relations_of !== undefined)],
       );
       return c.json({ deleted }, 200);
     },
