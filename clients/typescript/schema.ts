@@ -1395,9 +1395,9 @@ export interface components {
             };
         };
         KvItems: {
-            items: {
+            items: ({
                 [key: string]: unknown;
-            }[];
+            } | null)[];
         };
         KvPage: {
             items: {
@@ -1845,6 +1845,15 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: the body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `quota_exceeded`: the request would take the tenant past max_documents or max_storage_mb */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

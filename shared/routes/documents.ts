@@ -7,7 +7,7 @@ import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem, QUOTA_ERRORS } from "./openapi.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["documents"];
@@ -32,7 +32,10 @@ export function documentRoutes(config: Config) {
         "without chunks are chunked by cl100k tokens. A document ends up with exactly the chunks " +
         "of this request. All or nothing, one statement per table.",
       request: { body: jsonRequestBody(s.UpsertDocuments) },
-      responses: { 200: jsonResponse(s.UpsertOutcome, "Per-document outcome") },
+      responses: {
+        200: jsonResponse(s.UpsertOutcome, "Per-document outcome"),
+        ...QUOTA_ERRORS,
+      },
     }),
     async (c) => {
       const body = c.req.valid("json");

@@ -68,6 +68,13 @@ export const BUDGET_ERRORS = {
   402: problemResponse("`budget_exceeded`: the month is over the tenant's enforced budget"),
 } as const;
 
+/** What a route that can grow the tenant's documents may answer besides. */
+export const QUOTA_ERRORS = {
+  429: problemResponse(
+    "`quota_exceeded`: the request would take the tenant past max_documents or max_storage_mb",
+  ),
+} as const;
+
 export const NOT_FOUND = { 404: problemResponse("The tenant has no such item") } as const;
 
 export const API_KEY_SCHEME = { type: "apiKey", in: "header", name: "X-API-Key" } as const;

@@ -39,7 +39,7 @@ export function lightragSchemas(config: Config) {
   return {
     NamespaceParam: z.object({ namespace }),
     UpsertKv: z.strictObject({ entries: Entries }).openapi("KvEntries"),
-    KvItems: z.object({ items: z.array(record.nullable()) }).openapi("KvItems"),
+    KvItems: z.object({ items: z.array(z.union([record, z.null()])) }).openapi("KvItems"),
     QueryKv: z.strictObject({
       match: record.optional().describe("records whose value contains this object (jsonb @>)"),
       sort_field: id.optional().describe("a field of the record to sort by; the id by default"),

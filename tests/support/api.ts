@@ -3,6 +3,7 @@ import { createApp } from "../../shared/app.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { parseConfig } from "../../shared/config.ts";
 import type { AccessLevel, Database } from "../../shared/db/database.ts";
+import { responseValidator } from "./response-validator.ts";
 import {
   createTenant,
   openTestDatabase,
@@ -44,6 +45,7 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
   const test = await openTestDatabase();
   const config = parseConfig({ PGRAG_EMBEDDING_DIM: String(TEST_EMBEDDING_DIM), ...env });
   const app = createApp({ config, database: () => Promise.resolve(test.db) });
+  const validator = await responseValidator(app);
 
   const addTenant = async () => {
     const tenantId = await createTenant(test.db);
@@ -64,7 +66,13 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
     client: createPgragClient({
       baseUrl: "http://pgrag.test/rag/v1",
       apiKey: first.keys.writer,
-      fetch: (request) => Promise.resolve(app.fetch(request)),
+      fetch: async (request) => {
+        const response = await app.fetch(request);
+        const text = await response.clone().text();
+        const path = new URL(request.url).pathname.replace(/^\/rag\/v1/, "");
+        validator.check(request.method, path, response, text ? JSON.parse(text) : null);
+        return response;
+      },
     }),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
@@ -80,11 +88,9 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
       }
       const response = await app.request(`/rag/v1${path}`, { method, headers, body });
       const text = await response.text();
-      return {
-        status: response.status,
-        body: text ? JSON.parse(text) : null,
-        headers: response.headers,
-      };
+      const parsed = text ? JSON.parse(text) : null;
+      validator.check(method, path, response, parsed);
+      return { status: response.status, body: parsed, headers: response.headers };
     },
     close: () => test.close(),
   };
