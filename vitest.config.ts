@@ -32,7 +32,11 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
               "tests/http/**/*.test.ts",
               // The fuzz suite sends thousands of requests in-process: once, on PGlite, is enough.
               ...(driver === "pglite"
-                ? ["tests/embedded/**/*.test.ts", "tests/fuzz/**/*.test.ts"]
+                ? [
+                  "tests/embedded/**/*.test.ts",
+                  "tests/fuzz/**/*.test.ts",
+                  "tests/browser/**/*.test.ts",
+                ]
                 : [SERVER_ONLY]),
               `tests/${driver}/**/*.test.ts`,
             ],

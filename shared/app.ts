@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -34,6 +33,7 @@ import { documentRoutes } from "./routes/documents.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { API_KEY_SCHEME, API_TAGS, JWT_SCHEME } from "./routes/openapi.ts";
+import { referencePageRoutes } from "./reference/page.ts";
 import { VERSION } from "./version.ts";
 
 export const BASE_PATH = "/rag/v1";
@@ -79,10 +79,12 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
       description: "Multi-tenant storage and retrieval for RAG applications on PostgreSQL.",
       license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
     },
-    servers: [{ url: BASE_PATH }],
+    // Relative to the document, so clients and "Try it out" reach the API that served it,
+    // whatever prefix or proxy is in front; PGRAG_PUBLIC_URL names it when that is not enough.
+    servers: [{ url: config.publicUrl ?? "." }],
     tags: API_TAGS,
   });
-  api.get("/docs", swaggerUI({ url: `${BASE_PATH}/openapi.json` }));
+  api.route("/", referencePageRoutes());
 
   const app = new Hono<AppEnv>();
   app.use(requestId());

@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   PGRAG_DRIVER: z.enum(["postgres", "neon"]).default("postgres"),
   PGRAG_DATA_DIR: z.string().min(1).default("./.pgrag/data"),
+  PGRAG_PUBLIC_URL: z.string().url().optional(),
   PGRAG_EMBEDDING_DIM: positiveInt(1536, 4000),
   PGRAG_MIGRATE_ON_START: flag.optional(),
   PGRAG_DB_MAX_CONNECTIONS: positiveInt(5, 100),
@@ -83,6 +84,8 @@ export interface Config {
   databaseUrl?: string;
   /** PGlite's data folder (embedded mode only); `memory://` keeps nothing. */
   dataDir: string;
+  /** The API's public base URL (`https://<ref>.supabase.co/functions/v1/rag/v1`), if set. */
+  publicUrl: string | undefined;
   embeddingDim: number;
   /** Apply pending migrations when the database is first opened. */
   migrateOnStart: boolean;
@@ -169,6 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     driver,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.PGRAG_DATA_DIR,
+    publicUrl: e.PGRAG_PUBLIC_URL,
     embeddingDim: e.PGRAG_EMBEDDING_DIM,
     // The embedded database is private to this process, so it can migrate itself; a shared
     // server is migrated once, by `deno task db:migrate`, not by every isolate that starts.

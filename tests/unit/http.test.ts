@@ -88,7 +88,7 @@ describe("the HTTP basics", () => {
     expect(response.status).toBe(200);
     const document = await response.json();
     expect(document.openapi).toBe("3.1.0");
-    expect(document.servers).toEqual([{ url: "/rag/v1" }]);
+    expect(document.servers).toEqual([{ url: "." }]);
     expect(Object.keys(document.paths)).toContain("/health");
     expect(document.components.schemas.Health.required).toEqual([
       "status",
@@ -98,7 +98,16 @@ describe("the HTTP basics", () => {
     ]);
     const docs = await app.request("/rag/v1/docs");
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain("/rag/v1/openapi.json");
+    const html = await docs.text();
+    // Relative URLs only, and no script inline: the page works under any prefix and a strict CSP.
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/<script>/);
+    expect(docs.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const script = html.match(/<script src="(docs\/assets\/[^"]+\/swagger-ui-bundle\.js)"/)?.[1];
+    const asset = await app.request(`/rag/v1/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   });
 });
 
