@@ -36,6 +36,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   "tests/embedded/**/*.test.ts",
                   "tests/fuzz/**/*.test.ts",
                   "tests/browser/**/*.test.ts",
+                  "tests/cli/**/*.test.ts",
                 ]
                 : [SERVER_ONLY]),
               `tests/${driver}/**/*.test.ts`,
