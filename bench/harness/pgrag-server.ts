@@ -4,6 +4,7 @@
  * proxy), so the only hop that gets latency is the one between pgrag and its database.
  */
 import { Buffer } from "node:buffer";
+import { createPgragClient, type paths } from "../../clients/typescript/mod.ts";
 import { createApp } from "../../shared/app.ts";
 import { parseConfig } from "../../shared/config.ts";
 import { openPostgresJs } from "../../shared/db/postgres-js.ts";
@@ -40,26 +41,31 @@ export function startPgragServer(databaseUrl: string, embeddingDim: number): Pgr
   };
 }
 
+/** The routes the benchmarks post to, and the body each takes (from the typed client's types). */
+type BenchRoute = "/documents" | "/search";
+type RequestBody<R extends BenchRoute> = NonNullable<
+  paths[R]["post"]["requestBody"]
+>["content"]["application/json"];
+
 /**
- * POSTs `body` as JSON to pgrag's API with an API key; returns the 200 answer's text and
- * headers, and throws with the answer otherwise.
+ * POSTs `body` to pgrag's API through the typed client with an API key; returns the 200
+ * answer's text (parsed by the caller, outside what it times when it wants) and headers, and
+ * throws with the answer otherwise.
  */
-export async function postToApi(
+export async function postToApi<R extends BenchRoute>(
   server: PgragServer,
-  route: string,
+  route: R,
   apiKey: string,
-  body: unknown,
+  body: RequestBody<R>,
 ): Promise<{ text: string; headers: Headers }> {
-  const response = await fetch(server.origin + route, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-API-Key": apiKey },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 200) {
-    throw new Error(`POST ${route} answered ${response.status}: ${text}`);
+  const client = createPgragClient({ baseUrl: `${server.origin}/rag/v1`, apiKey });
+  // deno-lint-ignore no-explicit-any
+  const answer = await client.POST(route as any, { body: body as any, parseAs: "text" });
+  const text = (answer.data ?? answer.error ?? "") as string;
+  if (answer.response.status !== 200) {
+    throw new Error(`POST ${route} answered ${answer.response.status}: ${text}`);
   }
-  return { text, headers: response.headers };
+  return { text, headers: answer.response.headers };
 }
 
 /** An embedding as the API takes it: base64 of its float32 bytes, little-endian on every platform Deno runs on. */

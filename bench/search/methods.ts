@@ -34,7 +34,7 @@ export interface SearchMethod {
   search(c: SearchCase, query: SearchQuery, efSearch: number): Promise<number[]>;
 }
 
-const SEARCH_ROUTE = "/rag/v1/search";
+const SEARCH_ROUTE = "/search";
 
 /** `c000042` or `00000000-0000-4000-8000-000000000042` → 42 */
 export function chunkNumber(id: string): number {

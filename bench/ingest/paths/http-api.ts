@@ -9,7 +9,7 @@ import { type ChunkRow, type DocumentRow, type IngestRows, warmupRows } from "..
 import { embeddingBase64, postToApi, startPgragServer } from "../../harness/pgrag-server.ts";
 
 const CHUNKS_PER_REQUEST = 500;
-const DOCUMENTS_ROUTE = "/rag/v1/documents";
+const DOCUMENTS_ROUTE = "/documents";
 
 interface DocumentWithChunks {
   readonly document: DocumentRow;
@@ -28,7 +28,7 @@ function httpPath(id: "1" | "1p", inFlight: number): IngestPath {
   return {
     id,
     label: inFlight === 1 ? "1 pgrag HTTP" : `1p pgrag HTTP ×${inFlight}`,
-    description: `POST ${DOCUMENTS_ROUTE}, ${CHUNKS_PER_REQUEST} chunks per request, ` +
+    description: `POST /rag/v1${DOCUMENTS_ROUTE}, ${CHUNKS_PER_REQUEST} chunks per request, ` +
       (inFlight === 1 ? "sequential" : `${inFlight} requests in flight`),
     async open(target) {
       const server = startPgragServer(target.databaseUrl, target.embeddingDim);
