@@ -9,7 +9,8 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { nullableItem } from "../schemas/fields.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["chunks"];

@@ -7,7 +7,8 @@ import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem, QUOTA_ERRORS } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND, QUOTA_ERRORS } from "./openapi.ts";
+import { nullableItem } from "../schemas/fields.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["documents"];

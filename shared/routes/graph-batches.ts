@@ -3,7 +3,8 @@ import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
-import { jsonRequestBody, jsonResponse, nullableItem } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { nullableItem } from "../schemas/fields.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["graph"];

@@ -4,7 +4,8 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
 import { entityParameters, relationParameters } from "../batches/graph.ts";
-import { jsonRequestBody, jsonResponse, NOT_FOUND, nullableItem } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
+import { nullableItem } from "../schemas/fields.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["graph"];

@@ -4,7 +4,8 @@ import type { Config } from "../config.ts";
 import { validationHook } from "../http/validation.ts";
 import { fieldSchemas } from "../schemas/fields.ts";
 import { lightragSchemas } from "../schemas/lightrag.ts";
-import { jsonRequestBody, jsonResponse, nullableItem } from "./openapi.ts";
+import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { nullableItem } from "../schemas/fields.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 const tags = ["lightrag"];

@@ -18,15 +18,6 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { "application/json": { schema } } };
 }
 
-/**
- * An item that is `schema` or null (a miss in an aligned batch answer). Written as a union so the
- * document says `anyOf: [$ref, null]`: zod's `.nullable()` on a named schema comes out as
- * `allOf` with `type: [object, null]`, which forbids the null it means to allow.
- */
-export function nullableItem<T extends z.ZodType>(schema: T) {
-  return z.union([schema, z.null()]);
-}
-
 /** A required JSON request body of `schema`, validated before the handler runs. */
 export function jsonRequestBody<T extends z.ZodType>(schema: T) {
   return { content: { "application/json": { schema } }, required: true };

@@ -108,3 +108,12 @@ export function storableJson(serialized: string): boolean {
 
 /** Non-negative 32-bit integers (positions, token counts). */
 export const count32 = z.number().int().min(0).max(2_147_483_647);
+
+/**
+ * An item that is `schema` or null (a miss in an aligned batch answer). Written as a union so the
+ * document says `anyOf: [$ref, null]`: zod's `.nullable()` on a named schema comes out as
+ * `allOf` with `type: [object, null]`, which forbids the null it means to allow.
+ */
+export function nullableItem<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}

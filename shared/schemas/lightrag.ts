@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { embeddingSchema } from "./embedding.ts";
-import { fieldSchemas, storableJson } from "./fields.ts";
+import { fieldSchemas, nullableItem, storableJson } from "./fields.ts";
 
 /** Namespaces as LightRAG names them (`full_docs`, `text_chunks`, `doc_status`, `entities`...). */
 const namespace = z.string().regex(
@@ -39,7 +39,8 @@ export function lightragSchemas(config: Config) {
   return {
     NamespaceParam: z.object({ namespace }),
     UpsertKv: z.strictObject({ entries: Entries }).openapi("KvEntries"),
-    KvItems: z.object({ items: z.array(z.union([record, z.null()])) }).openapi("KvItems"),
+    // Not record.nullable(): the generator drops nullability from a custom schema.
+    KvItems: z.object({ items: z.array(nullableItem(record)) }).openapi("KvItems"),
     QueryKv: z.strictObject({
       match: record.optional().describe("records whose value contains this object (jsonb @>)"),
       sort_field: id.optional().describe("a field of the record to sort by; the id by default"),
