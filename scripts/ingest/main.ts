@@ -18,6 +18,12 @@ const USAGE = `usage: deno task ingest <path> [flags]
   --max-tokens <n>       chunk size in cl100k tokens (default: the server's)
   --overlap-tokens <n>   overlap between chunks (default: the server's)`;
 
+/**
+ * A request that has not answered by then fails its batch instead of hanging the run; the server
+ * gives up on its own deadline well before (PGRAG_REQUEST_TIMEOUT_MS).
+ */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 interface Summary {
   documents: number;
   stored: number;
@@ -141,6 +147,7 @@ async function sendBatch(
   try {
     const missing = await client.POST("/documents/missing", {
       body: { ids: batch.map((document) => document.id) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (!missing.data) return fail(problemText(missing.response.status, missing.error));
     const wanted = new Set(missing.data.missing);
@@ -149,6 +156,7 @@ async function sendBatch(
     if (toSend.length === 0) return;
     const stored = await client.POST("/documents", {
       body: { documents: toSend, ...(chunking ? { chunking } : {}) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (!stored.data) return fail(problemText(stored.response.status, stored.error), toSend);
     summary.stored += stored.data.documents.length;
