@@ -1,9 +1,11 @@
 /**
  * `deno task bundle:report [entry]`: bundles the edge function as a deployment would ship it (one
  * minified file) and attributes its bytes to the packages they come from, through the bundle's
- * source map. tests/unit/bundle.test.ts holds the bundle to its budget with the same function.
+ * source map, then lists the static files shipped beside it. tests/unit/bundle.test.ts holds the
+ * bundle to its budget with the same function.
  */
 import { SourceMapConsumer } from "source-map-js";
+import { STATIC_FILES } from "../shared/static/files.ts";
 
 export interface BundleReport {
   /** Bytes of the minified bundle. */
@@ -12,19 +14,24 @@ export interface BundleReport {
   byPackage: [name: string, bytes: number][];
 }
 
+/** Bundles `entry` into the single minified file `out` (with `out.map` beside it). */
+export async function bundleFunction(entry: string, out: string): Promise<void> {
+  const args = ["bundle", "--quiet", "--platform", "deno", "--minify"];
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: [...args, "--sourcemap", "external", "--output", out, entry],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!run.success) {
+    throw new Error(`deno bundle failed: ${new TextDecoder().decode(run.stderr)}`);
+  }
+}
+
 export async function bundleReport(entry: string): Promise<BundleReport> {
   const dir = await Deno.makeTempDir({ prefix: "pgrag-bundle-" });
   try {
     const out = `${dir}/bundle.js`;
-    const args = ["bundle", "--quiet", "--platform", "deno", "--minify"];
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [...args, "--sourcemap", "external", "--output", out, entry],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!run.success) {
-      throw new Error(`deno bundle failed: ${new TextDecoder().decode(run.stderr)}`);
-    }
+    await bundleFunction(entry, out);
     const code = await Deno.readTextFile(out);
     const map = new SourceMapConsumer(JSON.parse(await Deno.readTextFile(`${out}.map`)));
     return { totalBytes: utf8Bytes(code), byPackage: bytesBySource(code, map) };
@@ -82,5 +89,10 @@ if (import.meta.main) {
   console.log("| package | kB | share |\n|---|---:|---:|");
   for (const [name, bytes] of byPackage) {
     console.log(`| ${name} | ${kb(bytes).trim()} | ${(100 * bytes / totalBytes).toFixed(1)}% |`);
+  }
+  // What ships beside the code (`deno task assets`), read only when a request needs it.
+  console.log("\n| static file, beside the bundle | kB |\n|---|---:|");
+  for (const [name, read] of Object.entries(STATIC_FILES)) {
+    console.log(`| ${name} | ${kb((await read()).length).trim()} |`);
   }
 }

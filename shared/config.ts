@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   PGRAG_DRIVER: z.enum(["postgres", "neon"]).default("postgres"),
   PGRAG_DATA_DIR: z.string().min(1).default("./.pgrag/data"),
   PGRAG_PUBLIC_URL: z.string().url().optional(),
+  PGRAG_STATIC_DIR: z.string().min(1).optional(),
   PGRAG_EMBEDDING_DIM: positiveInt(1536, 4000),
   PGRAG_MIGRATE_ON_START: flag.optional(),
   PGRAG_DB_MAX_CONNECTIONS: positiveInt(5, 100),
@@ -86,6 +87,8 @@ export interface Config {
   dataDir: string;
   /** The API's public base URL (`https://<ref>.supabase.co/functions/v1/rag/v1`), if set. */
   publicUrl: string | undefined;
+  /** The deployed copy of the static files (`deno task assets`), when not beside the entrypoint. */
+  staticDir: string | undefined;
   embeddingDim: number;
   /** Apply pending migrations when the database is first opened. */
   migrateOnStart: boolean;
@@ -173,6 +176,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.PGRAG_DATA_DIR,
     publicUrl: e.PGRAG_PUBLIC_URL,
+    staticDir: e.PGRAG_STATIC_DIR,
     embeddingDim: e.PGRAG_EMBEDDING_DIM,
     // The embedded database is private to this process, so it can migrate itself; a shared
     // server is migrated once, by `deno task db:migrate`, not by every isolate that starts.

@@ -4,14 +4,17 @@ import { lazyDatabase } from "./db/open.ts";
 import { readEnv } from "./env.ts";
 import { logError } from "./log.ts";
 import { scheduleMaintenance } from "./maintenance.ts";
+import { useStaticFolder } from "./static/files.ts";
 
 /**
  * Wires the app to the environment: reads the configuration and opens the database in the
  * background, so the embedded database has migrated before the first request arrives. The
  * embedded database has no pg_cron, so this process keeps its statistics and partitions fresh.
+ * `staticFolder` is where the entrypoint's deployment keeps its static files (see static/files.ts).
  */
-export function createServer() {
+export function createServer(options: { staticFolder?: URL } = {}) {
   const config = parseConfig(readEnv());
+  useStaticFolder(config.staticDir ? folderUrl(config.staticDir) : options.staticFolder);
   const database = lazyDatabase(config);
   database().then(
     (db) => {
@@ -22,4 +25,9 @@ export function createServer() {
     (error) => logError("database_open_failed", { driver: config.driver, message: String(error) }),
   );
   return { port: config.port, app: createApp({ config, database }) };
+}
+
+/** A folder's path, relative to the working directory or absolute, as a URL ending in `/`. */
+function folderUrl(path: string): URL {
+  return new URL(path.endsWith("/") ? path : `${path}/`, `file://${Deno.cwd()}/`);
 }

@@ -34,7 +34,7 @@ export async function writeDocuments(
   let written = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = documentBatch(batch, DEFAULT_CHUNKING);
+    const rows = await documentBatch(batch, DEFAULT_CHUNKING);
     const [chunkJson, embeddings] = embeddingsApart(rows.chunks);
     await inTenant(sql, tenantId, (tx) =>
       tx`

@@ -1,4 +1,6 @@
 import { createServer } from "../../shared/server.ts";
 
-const { port, app } = createServer();
+// A deployment's static files sit beside this file (`deno task assets`), or beside the bundle
+// made from it.
+const { port, app } = createServer({ staticFolder: new URL("./static/", import.meta.url) });
 Deno.serve({ port }, app.fetch);

@@ -1,5 +1,5 @@
 import { Problem } from "../http/problem.ts";
-import { chunkByTokens, type ChunkingOptions } from "../text/chunking.ts";
+import { chunkByTokens, type ChunkingOptions, cl100k, type Tokenizer } from "../text/chunking.ts";
 import { derivedId } from "../text/ids.ts";
 
 /** A chunk row: its embedding goes to `pgrag.store_chunks` apart, the rest as JSON. */
@@ -72,10 +72,13 @@ class RowsById<R extends { id: string }> {
  * The rows of a `POST /documents` batch: ids derived where missing, and content chunked by
  * tokens for documents sent without chunks.
  */
-export function documentBatch(
+export async function documentBatch(
   documents: readonly DocumentInput[],
   chunking: ChunkingOptions,
-): { documents: DocumentRow[]; chunks: ChunkRow[] } {
+): Promise<{ documents: DocumentRow[]; chunks: ChunkRow[] }> {
+  const tokenizer = documents.some((document) => !document.chunks)
+    ? await deployedTokenizer()
+    : undefined;
   const documentRows = new RowsById<DocumentRow>();
   const chunkRows = new RowsById<ChunkRow>();
   documents.forEach((document, i) => {
@@ -93,7 +96,7 @@ export function documentBatch(
       document.id === undefined,
     );
     const chunks: ChunkInput[] = document.chunks ??
-      chunkByTokens(document.content, chunking).map((chunk) => ({
+      chunkByTokens(tokenizer!, document.content, chunking).map((chunk) => ({
         content: chunk.content,
         tokens: chunk.tokens,
         chunk_index: chunk.chunkIndex,
@@ -187,4 +190,16 @@ export function embeddingParameters(
     JSON.stringify(unique.map(({ id, path }) => ({ id, path }))),
     unique.map((row) => row.embedding).join(" "),
   ];
+}
+
+async function deployedTokenizer(): Promise<Tokenizer> {
+  try {
+    return await cl100k();
+  } catch (error) {
+    throw new Problem(
+      "internal",
+      `this deployment cannot chunk: its tokenizer table is missing (run \`deno task assets\` ` +
+        `before deploying): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import swaggerUiPackage from "swagger-ui-dist/package.json" with { type: "json" };
-import swaggerUiFolder from "swagger-ui-dist/absolute-path.js";
 import type { AppEnv } from "../app-env.ts";
 import { Problem } from "../http/problem.ts";
+import { readStaticFile, type StaticFileName } from "../static/files.ts";
 
 /**
  * The API reference page, Swagger UI from the pinned `swagger-ui-dist` package, served by pgrag
@@ -15,7 +15,7 @@ import { Problem } from "../http/problem.ts";
 const VERSION = swaggerUiPackage.version;
 const ASSETS_PATH = `docs/assets/${VERSION}`;
 
-const ASSETS: Record<string, string> = {
+const ASSETS: Partial<Record<StaticFileName, string>> = {
   "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
   "swagger-ui.css": "text/css; charset=utf-8",
   "favicon-32x32.png": "image/png",
@@ -62,19 +62,6 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 
 const YEAR_IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** Asset bytes, read once per process from the package's folder. */
-const cache = new Map<string, Promise<Uint8Array>>();
-
-function readAsset(name: string): Promise<Uint8Array> {
-  let bytes = cache.get(name);
-  if (!bytes) {
-    bytes = Deno.readFile(`${swaggerUiFolder()}/${name}`);
-    cache.set(name, bytes);
-    bytes.catch(() => cache.delete(name));
-  }
-  return bytes;
-}
-
 export function referencePageRoutes() {
   const app = new Hono<AppEnv>();
   app.get("/docs", (c) => {
@@ -88,14 +75,14 @@ export function referencePageRoutes() {
     return c.body(START_SCRIPT);
   });
   app.get(`/${ASSETS_PATH}/:name`, async (c) => {
-    const name = c.req.param("name");
-    const type = ASSETS[name];
+    const name = c.req.param("name") as StaticFileName;
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!type) throw new Problem("not_found", `no asset ${name}`);
     let bytes: Uint8Array;
     try {
-      bytes = await readAsset(name);
+      bytes = await readStaticFile(name);
     } catch {
-      // A bundle deployed without node_modules: the page's script cannot be served.
+      // A bundle deployed without its static folder (`deno task assets`) nor node_modules.
       throw new Problem("not_found", `the reference page's ${name} is not part of this deployment`);
     }
     c.header("Content-Type", type);

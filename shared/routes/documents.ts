@@ -40,7 +40,7 @@ export function documentRoutes(config: Config) {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const batch = documentBatch(
+      const batch = await documentBatch(
         body.documents,
         body.chunking
           ? { maxTokens: body.chunking.max_tokens, overlapTokens: body.chunking.overlap_tokens }

@@ -1,5 +1,5 @@
-import { Tiktoken } from "js-tiktoken/lite";
-import cl100kBase from "js-tiktoken/ranks/cl100k_base";
+import { Tiktoken, type TiktokenBPE } from "js-tiktoken/lite";
+import { readStaticFile } from "../static/files.ts";
 
 /** How content is cut when a document arrives without chunks (LightRAG's defaults). */
 export interface ChunkingOptions {
@@ -15,17 +15,20 @@ export interface TextChunk {
   chunkIndex: number;
 }
 
-// Building the encoder parses the rank table (~100 ms), so it happens once per isolate and only
-// when a request first needs it.
-let encoder: Tiktoken | undefined;
-function cl100k(): Tiktoken {
-  encoder ??= new Tiktoken(cl100kBase);
-  return encoder;
-}
+/** cl100k_base, the encoding of OpenAI's embedding models. */
+export type Tokenizer = Pick<Tiktoken, "encode" | "decode">;
 
-/** Tokens of `text` in cl100k_base, the encoding of OpenAI's embedding models. */
-export function countTokens(text: string): number {
-  return cl100k().encode(text).length;
+// Building the encoder parses the rank table (~100 ms), so it happens once per isolate and only
+// when a request first needs it; the table is a static file, not code (see static/files.ts).
+let encoder: Promise<Tiktoken> | undefined;
+
+/** The cl100k tokenizer, loaded on first use. */
+export function cl100k(): Promise<Tokenizer> {
+  encoder ??= readStaticFile("cl100k_base.json").then((bytes) =>
+    new Tiktoken(JSON.parse(new TextDecoder().decode(bytes)) as TiktokenBPE)
+  );
+  encoder.catch(() => encoder = undefined);
+  return encoder;
 }
 
 /**
@@ -34,13 +37,17 @@ export function countTokens(text: string): number {
  * Windows are trimmed and blank ones dropped; the last window ends at the end of the text (no
  * trailing window made only of overlap).
  */
-export function chunkByTokens(text: string, options: ChunkingOptions): TextChunk[] {
-  const tokens = cl100k().encode(text);
+export function chunkByTokens(
+  tokenizer: Tokenizer,
+  text: string,
+  options: ChunkingOptions,
+): TextChunk[] {
+  const tokens = tokenizer.encode(text);
   const step = options.maxTokens - options.overlapTokens;
   const chunks: TextChunk[] = [];
   for (let start = 0; start < tokens.length; start += step) {
     const window = tokens.slice(start, start + options.maxTokens);
-    const content = cl100k().decode(window).trim();
+    const content = tokenizer.decode(window).trim();
     if (content) chunks.push({ content, tokens: window.length, chunkIndex: chunks.length });
     if (start + options.maxTokens >= tokens.length) break;
   }

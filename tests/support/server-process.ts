@@ -19,6 +19,11 @@ export interface ServerProcessOptions {
   port?: number;
   /** Each line the server writes (its JSON log), from stdout and stderr. */
   onLog?: (line: string) => void;
+  /**
+   * A bundle of the function to run instead of its source, as a deployment runs it: from the
+   * bundle's folder, with no deno.json, import map or node_modules to fall back on.
+   */
+  bundle?: string;
 }
 
 /**
@@ -28,8 +33,12 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = options.port ?? freePort();
   const logs = options.onLog ? "piped" : "null";
+  const permissions = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", ENTRYPOINT],
+    args: options.bundle
+      ? ["run", "--no-config", "--no-lock", ...permissions, options.bundle]
+      : ["run", ...permissions, ENTRYPOINT],
+    cwd: options.bundle ? dirname(options.bundle) : undefined,
     env: { PORT: String(port), ...options.env },
     stdin: "null",
     stdout: logs,
@@ -137,4 +146,8 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
     // The process ended.
   }
   if (rest) onLine(rest);
+}
+
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
 }

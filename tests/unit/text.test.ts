@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { chunkByTokens, countTokens } from "../../shared/text/chunking.ts";
+import { chunkByTokens, cl100k } from "../../shared/text/chunking.ts";
 import { derivedId } from "../../shared/text/ids.ts";
+
+const tokenizer = await cl100k();
+const countTokens = (text: string) => tokenizer.encode(text).length;
 
 describe("chunkByTokens()", () => {
   const text = Array.from({ length: 200 }, (_, i) => `Sentence number ${i} ends here.`).join(" ");
 
   it("cuts cl100k windows of max_tokens that overlap by overlap_tokens", () => {
-    const chunks = chunkByTokens(text, { maxTokens: 50, overlapTokens: 10 });
+    const chunks = chunkByTokens(tokenizer, text, { maxTokens: 50, overlapTokens: 10 });
     expect(chunks.length).toBe(Math.ceil((countTokens(text) - 50) / 40) + 1);
     expect(chunks.slice(0, -1).every((chunk) => chunk.tokens === 50)).toBe(true);
     expect(chunks.map((chunk) => chunk.chunkIndex)).toEqual(chunks.map((_, i) => i));
@@ -17,10 +20,11 @@ describe("chunkByTokens()", () => {
   });
 
   it("keeps a short text whole and drops blank input", () => {
-    expect(chunkByTokens("  short text  ", { maxTokens: 1200, overlapTokens: 100 })).toEqual([
-      { content: "short text", tokens: countTokens("  short text  "), chunkIndex: 0 },
-    ]);
-    expect(chunkByTokens("", { maxTokens: 10, overlapTokens: 0 })).toEqual([]);
+    expect(chunkByTokens(tokenizer, "  short text  ", { maxTokens: 1200, overlapTokens: 100 }))
+      .toEqual([
+        { content: "short text", tokens: countTokens("  short text  "), chunkIndex: 0 },
+      ]);
+    expect(chunkByTokens(tokenizer, "", { maxTokens: 10, overlapTokens: 0 })).toEqual([]);
   });
 
   it("counts tokens as cl100k does", () => {
