@@ -39,3 +39,20 @@ grant select, references on pgrag.tenants to pgrag_maintenance;
 drop policy if exists "Maintenance reads every tenant" on pgrag.tenants;
 create policy "Maintenance reads every tenant" on pgrag.tenants
   for select to pgrag_maintenance using (true);
+
+-- Internal: serializes the writers of each of `tenant_ids` from here to their commit, in tenant
+-- order. Every trigger that updates a tenant's counters (tenant_usage, keyword_statistics,
+-- keyword_lexemes) calls it before touching any of them, so two transactions never each hold a
+-- counter row the other waits for: without it, a document upsert (usage, then keyword sums) and
+-- a document delete (keyword sums by cascade, then usage) of one tenant deadlocked. A
+-- transaction-scoped advisory lock: nothing to clean up, and no row to bloat.
+create or replace function pgrag.lock_tenant_counters(tenant_ids uuid[])
+returns void
+language sql
+as $$
+  select count(pg_advisory_xact_lock(2026120301, hashtext(t::text)))
+    from (select distinct t from unnest(tenant_ids) t order by t) ordered
+$$;
+comment on function pgrag.lock_tenant_counters(uuid[]) is
+  'Internal: takes the per-tenant lock that orders writers before they update tenant counters.';
+grant execute on function pgrag.lock_tenant_counters(uuid[]) to pgrag_api, pgrag_maintenance;

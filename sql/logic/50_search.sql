@@ -31,60 +31,91 @@ begin
 end
 $$;
 select pgrag.isolate_by_tenant('pgrag.keyword_statistics');
+select pgrag.isolate_by_tenant('pgrag.keyword_lexemes');
 
--- Internal: adds the rows of `delta` (tenant_id, chunks, lexemes) to the statistics. A tenant
--- that is gone is skipped: deleting a tenant deletes its chunks by cascade after its row, and
--- their statistics went with the row.
-create or replace function pgrag.add_keyword_statistics(delta json)
+-- Replaced by apply_keyword_changes, which writes the sums without a round through JSON.
+drop function if exists pgrag.add_keyword_statistics(json);
+
+-- Internal: applies the keyword vectors a statement added (sign 1) and removed (sign -1), given
+-- as aligned arrays, to the per-tenant sums, then to the lexemes' document frequencies in key
+-- order, once lock_tenant_counters has ordered the tenant's writers: no deadlock, no lost
+-- update. A tenant that is gone is skipped: deleting a tenant deletes its chunks by cascade
+-- after its row, and their statistics went with the row.
+create or replace function pgrag.apply_keyword_changes(
+  tenant_ids uuid[], vectors tsvector[], signs integer[])
 returns void
-language sql
+language plpgsql
 as $$
+declare
+  tenants uuid[] := array(select distinct t from unnest(tenant_ids) t
+                           where exists (select from pgrag.tenants x where x.id = t));
+begin
+  if cardinality(tenants) = 0 then
+    return;
+  end if;
+  perform pgrag.lock_tenant_counters(tenants);
   insert into pgrag.keyword_statistics as s (tenant_id, chunks, lexemes)
-  select d.tenant_id, d.chunks, d.lexemes
-    from json_to_recordset(delta) as d(tenant_id uuid, chunks bigint, lexemes bigint)
-   where (d.chunks <> 0 or d.lexemes <> 0)
-     and exists (select from pgrag.tenants t where t.id = d.tenant_id)
+  select c.tenant_id, sum(c.sign), sum(c.sign * length(c.tsv))
+    from unnest(tenant_ids, vectors, signs) as c(tenant_id, tsv, sign)
+   where c.tenant_id = any (tenants)
+   group by c.tenant_id
+   order by c.tenant_id
   on conflict (tenant_id) do update
-    set chunks = s.chunks + excluded.chunks, lexemes = s.lexemes + excluded.lexemes
+    set chunks = s.chunks + excluded.chunks, lexemes = s.lexemes + excluded.lexemes;
+  insert into pgrag.keyword_lexemes as k (tenant_id, lexeme, chunks)
+  select c.tenant_id, l.lexeme, sum(c.sign)
+    from unnest(tenant_ids, vectors, signs) as c(tenant_id, tsv, sign),
+         unnest(tsvector_to_array(c.tsv)) as l(lexeme)
+   where c.tenant_id = any (tenants)
+   group by c.tenant_id, l.lexeme
+  having sum(c.sign) <> 0
+   order by c.tenant_id, l.lexeme
+  on conflict (tenant_id, lexeme) do update set chunks = k.chunks + excluded.chunks;
+end
 $$;
-comment on function pgrag.add_keyword_statistics(json) is
-  'Internal: adds per-tenant chunk and lexeme deltas to keyword_statistics.';
-grant execute on function pgrag.add_keyword_statistics(json) to pgrag_api;
+comment on function pgrag.apply_keyword_changes(uuid[], tsvector[], integer[]) is
+  'Internal: applies added and removed keyword vectors to keyword_statistics and keyword_lexemes.';
+grant execute on function pgrag.apply_keyword_changes(uuid[], tsvector[], integer[]) to pgrag_api;
 
 -- Trigger: applies the statement's inserted (new_rows) and removed (old_rows) chunks to the
--- statistics. Transition tables exist only for the events a trigger is declared with, so each
--- event has its own trigger and the branches below read only the tables that exist.
+-- statistics and the lexemes' document frequencies. Transition tables exist only for the events
+-- a trigger is declared with, so each event has its own trigger and the branches below read
+-- only the tables that exist. An update counts only the rows whose keyword vector changed: an
+-- embedding arriving changes nothing here, and takes no lock.
 create or replace function pgrag.count_keyword_statistics()
 returns trigger
 language plpgsql
 as $$
 declare
-  delta json;
+  tenant_ids uuid[];
+  vectors tsvector[];
+  signs integer[];
 begin
   if tg_op = 'INSERT' then
-    select json_agg(t) into delta
-      from (select tenant_id, count(*) as chunks, sum(length(content_tsv)) as lexemes
-              from new_rows group by tenant_id) t;
+    select array_agg(tenant_id), array_agg(content_tsv), array_agg(1)
+      into tenant_ids, vectors, signs from new_rows;
   elsif tg_op = 'DELETE' then
-    select json_agg(t) into delta
-      from (select tenant_id, -count(*) as chunks, -sum(length(content_tsv)) as lexemes
-              from old_rows group by tenant_id) t;
+    select array_agg(tenant_id), array_agg(content_tsv), array_agg(-1)
+      into tenant_ids, vectors, signs from old_rows;
   else
-    select json_agg(t) into delta
-      from (select tenant_id, sum(n) as chunks, sum(l) as lexemes
-              from (select tenant_id, 1 as n, length(content_tsv) as l from new_rows
-                    union all
-                    select tenant_id, -1, -length(content_tsv) from old_rows) changes
-             group by tenant_id) t;
+    select array_agg(c.tenant_id), array_agg(c.content_tsv), array_agg(c.sign)
+      into tenant_ids, vectors, signs
+      from (select n.tenant_id, n.content_tsv, 1 as sign from new_rows n
+             where not exists (select from old_rows o where o.tenant_id = n.tenant_id
+                                  and o.id = n.id and o.content_tsv = n.content_tsv)
+            union all
+            select o.tenant_id, o.content_tsv, -1 from old_rows o
+             where not exists (select from new_rows n where n.tenant_id = o.tenant_id
+                                  and n.id = o.id and n.content_tsv = o.content_tsv)) c;
   end if;
-  if delta is not null then
-    perform pgrag.add_keyword_statistics(delta);
+  if tenant_ids is not null then
+    perform pgrag.apply_keyword_changes(tenant_ids, vectors, signs);
   end if;
   return null;
 end
 $$;
 comment on function pgrag.count_keyword_statistics() is
-  'Trigger: keeps pgrag.keyword_statistics in step with the chunks a statement wrote.';
+  'Trigger: keeps keyword_statistics and keyword_lexemes in step with the chunks a statement wrote.';
 grant execute on function pgrag.count_keyword_statistics() to pgrag_api;
 
 create or replace trigger chunks_keyword_statistics_insert after insert on pgrag.chunks
@@ -97,8 +128,8 @@ create or replace trigger chunks_keyword_statistics_delete after delete on pgrag
   referencing old table as old_rows
   for each statement execute function pgrag.count_keyword_statistics();
 grant usage on schema pgrag to pgrag_search;
-grant select on pgrag.chunks, pgrag.documents, pgrag.keyword_statistics, pgrag.settings
-  to pgrag_search;
+grant select on pgrag.chunks, pgrag.documents, pgrag.keyword_statistics, pgrag.keyword_lexemes,
+  pgrag.settings to pgrag_search;
 drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.chunks;
 create policy "Search probes read every tenant and pin the tenant themselves" on pgrag.chunks
   for select to pgrag_search using (true);
@@ -108,6 +139,9 @@ create policy "Search probes read every tenant and pin the tenant themselves" on
 drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.keyword_statistics;
 create policy "Search probes read every tenant and pin the tenant themselves"
   on pgrag.keyword_statistics for select to pgrag_search using (true);
+drop policy if exists "Search probes read every tenant and pin the tenant themselves" on pgrag.keyword_lexemes;
+create policy "Search probes read every tenant and pin the tenant themselves"
+  on pgrag.keyword_lexemes for select to pgrag_search using (true);
 
 -- Internal: the filter of a search request as a SQL condition on chunks `c`, over the
 -- parameters $3 (metadata, jsonb), $4 (document ids, text[]) and $5 (source, text); 'true' when
@@ -191,30 +225,17 @@ comment on function pgrag.any_lexeme(text[]) is
 grant execute on function pgrag.any_lexeme(text[]) to pgrag_api;
 grant execute on function pgrag.any_lexeme(text[]) to pgrag_search;
 
--- Internal: document frequencies of `lexemes` in the caller's tenant, aligned with them. Each is
--- a GIN lookup whose matches need no recheck, so the count visits heap rows without unpacking
--- their tsvectors. A sequential scan would evaluate @@ on every chunk instead; the planner
--- prefers it for common lexemes, hence enable_seqscan = off for this function alone.
+-- Internal: document frequencies of `lexemes` in the caller's tenant, aligned with them (0 for a
+-- lexeme no chunk holds): primary-key probes of keyword_lexemes, which the chunk triggers keep.
 create or replace function pgrag.lexeme_frequencies(lexemes text[])
 returns bigint[]
-language plpgsql
+language sql
 stable
-set enable_seqscan = off
 as $$
-declare
-  lexeme text;
-  frequency bigint;
-  frequencies bigint[] := '{}';
-begin
-  -- EXECUTE plans each count for its tenant and lexeme: for a small tenant its own rows are the
-  -- shorter list, for a large one the lexeme's matches.
-  foreach lexeme in array lexemes loop
-    execute 'select count(*) from pgrag.chunks c where c.tenant_id = $1 and c.content_tsv @@ $2'
-      into frequency using pgrag.current_tenant_id(), pgrag.lexeme_query(lexeme);
-    frequencies := frequencies || frequency;
-  end loop;
-  return frequencies;
-end
+  select array_agg(coalesce(k.chunks, 0) order by l.position)
+    from unnest(lexemes) with ordinality as l(lexeme, position)
+    left join pgrag.keyword_lexemes k
+      on k.tenant_id = pgrag.current_tenant_id() and k.lexeme = l.lexeme
 $$;
 comment on function pgrag.lexeme_frequencies(text[]) is
   'Internal: document frequencies of the lexemes in the current tenant, aligned with them.';

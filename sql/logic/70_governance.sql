@@ -50,6 +50,9 @@ begin
                     select tenant_id, -1, -octet_length(content) from old_rows) changes
              group by tenant_id) d;
   end if;
+  perform pgrag.lock_tenant_counters(array(
+    select d.tenant_id from json_to_recordset(delta) as d(tenant_id uuid, documents bigint, bytes bigint)
+     where d.documents <> 0 or d.bytes <> 0));
   for change in
     with per_tenant as (
       select d.tenant_id, d.documents, d.bytes

@@ -40,7 +40,8 @@ interface TableFacts {
  */
 async function seedEveryTenantTable(api: TestApi, tenant: Tenant): Promise<void> {
   // Tables filled on the side: api_keys by openTestApi and addTenant, which issue the tenant's
-  // keys; audit_logs by every write below; keyword_statistics and tenant_usage by the triggers
+  // keys; audit_logs by every write below; keyword_statistics, keyword_lexemes and tenant_usage by
+  // the triggers
   // on chunks and documents.
   const writes: [method: string, path: string, body: unknown][] = [
     ["POST", "/documents", {

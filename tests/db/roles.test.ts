@@ -91,6 +91,7 @@ describe("the request roles", () => {
       "cost_tracking",
       "documents",
       "entities",
+      "keyword_lexemes",
       "keyword_statistics",
       "kv_entries",
       "llm_cache",

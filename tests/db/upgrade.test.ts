@@ -140,5 +140,18 @@ describe("upgrading an install of release 0.1.0", () => {
       params: [JSON.stringify(["chunk-1"])],
     }]);
     expect(read.result).toMatchObject([{ id: "chunk-1", embedding: [1, 0, 0] }]);
+
+    // Tables added since the release are filled from the old rows: the lexemes' document
+    // frequencies equal a recount.
+    const [kept, counted] = await old.first.run({ role: "api", tenantId: TENANT }, [
+      { text: "select lexeme, chunks::int from pgrag.keyword_lexemes order by 1" },
+      {
+        text: `select l.lexeme, count(*)::int as chunks
+                 from pgrag.chunks c, unnest(tsvector_to_array(c.content_tsv)) l(lexeme)
+                group by 1 order by 1`,
+      },
+    ]);
+    expect(counted.length).toBeGreaterThan(0);
+    expect(kept).toEqual(counted);
   });
 });
