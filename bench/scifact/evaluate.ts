@@ -11,7 +11,13 @@ import type { Query } from "../harness/scifact-files.ts";
 import { percentile } from "../harness/statistics.ts";
 import { inTenant } from "../harness/tenant-transaction.ts";
 import { meanScores, type QueryScores, scoreRanking } from "./metrics.ts";
-import type { PreparedQuery, Ranked, Retriever, RetrieverId } from "./retrievers.ts";
+import {
+  MATCH_COUNT,
+  type PreparedQuery,
+  type Ranked,
+  type Retriever,
+  type RetrieverId,
+} from "./retrievers.ts";
 
 /** Untimed queries first, so planning and cold caches do not land in the percentiles. */
 const WARMUP_QUERIES = 5;
@@ -35,6 +41,10 @@ export interface ModeResult {
   /** Queries whose rows did not come best first. */
   readonly unsorted: readonly Query[];
   readonly slowest: readonly { readonly query: Query; readonly ms: number }[];
+  /** p50 when asked for the top 10 only (speed modes; see latencyAt). */
+  p50Top10Ms?: number;
+  /** Each query's first ten document ids, in query order, to compare modes' rankings. */
+  readonly top10: readonly (readonly string[])[];
 }
 
 export async function evaluate(
@@ -44,7 +54,7 @@ export async function evaluate(
   queries: readonly EvaluationQuery[],
 ): Promise<ModeResult> {
   const search = (prepared: PreparedQuery) =>
-    inTenant(sql, tenantId, (tx) => retriever.search(tx, prepared));
+    inTenant(sql, tenantId, (tx) => retriever.search(tx, prepared, MATCH_COUNT));
 
   for (const { prepared } of queries.slice(0, WARMUP_QUERIES)) {
     await search(prepared).catch(() => {});
@@ -55,6 +65,7 @@ export async function evaluate(
   const failed: ModeResult["failed"][number][] = [];
   const empty: Query[] = [];
   const unsorted: Query[] = [];
+  const top10: string[][] = [];
   for (const { query, prepared, relevant } of queries) {
     const started = performance.now();
     let ranked: Ranked = { documentIds: [], sorted: true };
@@ -66,6 +77,7 @@ export async function evaluate(
       failed.push({ query, message: error instanceof Error ? error.message : String(error) });
     }
     timings.push({ query, ms: performance.now() - started });
+    top10.push(ranked.documentIds.slice(0, 10));
     // One chunk per document here, but a ranking must never count a document twice.
     scores.push(scoreRanking([...new Set(ranked.documentIds)], relevant));
   }
@@ -81,5 +93,31 @@ export async function evaluate(
     empty,
     unsorted,
     slowest: [...timings].sort((a, b) => b.ms - a.ms).slice(0, SLOWEST_KEPT),
+    top10,
   };
+}
+
+/**
+ * The p50 latency of the retriever asked for the top `k` only, as an API search is by default
+ * (the metrics above need the top 100), after the same warm-up.
+ */
+export async function latencyAt(
+  sql: postgres.Sql,
+  tenantId: string,
+  retriever: Retriever,
+  queries: readonly EvaluationQuery[],
+  k: number,
+): Promise<number> {
+  const search = (prepared: PreparedQuery) =>
+    inTenant(sql, tenantId, (tx) => retriever.search(tx, prepared, k));
+  for (const { prepared } of queries.slice(0, WARMUP_QUERIES)) {
+    await search(prepared).catch(() => {});
+  }
+  const latencies: number[] = [];
+  for (const { prepared } of queries) {
+    const started = performance.now();
+    await search(prepared).catch(() => {});
+    latencies.push(performance.now() - started);
+  }
+  return percentile(latencies, 50);
 }

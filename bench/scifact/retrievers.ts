@@ -5,6 +5,7 @@
  * request would be, and returns document ids best first.
  */
 import type postgres from "postgres";
+import { REFERENCE_BM25_SQL } from "../harness/reference-bm25.ts";
 
 /** BEIR's recall cut-off: deeper than any metric looks. */
 export const MATCH_COUNT = 100;
@@ -16,6 +17,8 @@ export const RETRIEVER_IDS = [
   "baseline-and",
   "baseline-or",
   "baseline-exact-vector",
+  "baseline-bare-hnsw",
+  "baseline-bm25-unpruned",
 ] as const;
 export type RetrieverId = typeof RETRIEVER_IDS[number];
 
@@ -35,7 +38,8 @@ export interface Retriever {
   readonly id: RetrieverId;
   readonly description: string;
   readonly usesSearchFunction: boolean;
-  search(tx: postgres.TransactionSql, query: PreparedQuery): Promise<Ranked>;
+  /** The `k` best documents. */
+  search(tx: postgres.TransactionSql, query: PreparedQuery, k: number): Promise<Ranked>;
 }
 
 /** The function's tuning arguments; an absent one is left to the function's default. */
@@ -51,19 +55,23 @@ export function retrievers(parameters: SearchParameters): Record<RetrieverId, Re
     id: mode,
     description,
     usesSearchFunction: true,
-    search: (tx, query) => hybridSearch(tx, query, mode, parameters),
+    search: (tx, query, k) => hybridSearch(tx, query, mode, parameters, k),
   });
   const baseline = (
     id: RetrieverId,
     description: string,
-    search: (tx: postgres.TransactionSql, query: PreparedQuery) => Promise<{ id: string }[]>,
+    search: (
+      tx: postgres.TransactionSql,
+      query: PreparedQuery,
+      k: number,
+    ) => Promise<{ id: string }[]>,
   ): Retriever => ({
     id,
     description,
     usesSearchFunction: false,
     // Baselines sort in SQL, so their order holds by construction.
-    search: async (tx, query) => ({
-      documentIds: (await search(tx, query)).map((row) => row.id),
+    search: async (tx, query, k) => ({
+      documentIds: (await search(tx, query, k)).map((row) => row.id),
       sorted: true,
     }),
   });
@@ -76,19 +84,19 @@ export function retrievers(parameters: SearchParameters): Record<RetrieverId, Re
       "baseline-and",
       "seed design: `plainto_tsquery('english', q)` (every word required) ranked by " +
         "`ts_rank_cd`",
-      (tx, query) =>
+      (tx, query, k) =>
         tx`
           select c.document_id as id
             from pgrag.chunks c, plainto_tsquery('english', ${query.text}) as q
            where c.tenant_id = pgrag.current_tenant_id() and c.content_tsv @@ q
            order by ts_rank_cd(c.content_tsv, q) desc, c.id
-           limit ${MATCH_COUNT}`,
+           limit ${k}`,
     ),
     "baseline-or": baseline(
       "baseline-or",
       "the same lexemes OR-ed (any word matches) ranked by `ts_rank_cd`",
       // plainto_tsquery's text quotes every lexeme, so ' & ' occurs only between lexemes.
-      (tx, query) =>
+      (tx, query, k) =>
         tx`
           select c.document_id as id
             from pgrag.chunks c,
@@ -96,21 +104,51 @@ export function retrievers(parameters: SearchParameters): Record<RetrieverId, Re
                                          ' & ', ' | ')::tsquery as q) any_word
            where c.tenant_id = pgrag.current_tenant_id() and c.content_tsv @@ any_word.q
            order by ts_rank_cd(c.content_tsv, any_word.q) desc, c.id
-           limit ${MATCH_COUNT}`,
+           limit ${k}`,
     ),
     "baseline-exact-vector": baseline(
       "baseline-exact-vector",
       "exact cosine over every embedding (index off): what `vector` would find without HNSW's " +
         "approximation",
-      async (tx, query) => {
+      async (tx, query, k) => {
         await tx`select set_config('enable_indexscan', 'off', true)`;
         return tx`
           select c.document_id as id
             from pgrag.chunks c
            where c.tenant_id = pgrag.current_tenant_id() and c.embedding is not null
            order by c.embedding <=> ${query.embedding}::vector, c.id
-           limit ${MATCH_COUNT}`;
+           limit ${k}`;
       },
+    ),
+    "baseline-bare-hnsw": baseline(
+      "baseline-bare-hnsw",
+      "the HNSW index alone (ef_search 40, iterative scan, the planner kept from the exact " +
+        "scan it prices lower), without pgrag: the floor every mode's latency is compared with",
+      async (tx, query, k) => {
+        await tx`
+          select set_config('hnsw.ef_search', '40', true),
+                 set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                 set_config('enable_seqscan', 'off', true),
+                 set_config('enable_bitmapscan', 'off', true)`;
+        return tx`
+          select c.document_id as id
+            from pgrag.chunks c
+           where c.tenant_id = pgrag.current_tenant_id()
+           order by c.embedding <=> ${query.embedding}::vector
+           limit ${k}`;
+      },
+    ),
+    "baseline-bm25-unpruned": baseline(
+      "baseline-bm25-unpruned",
+      "pgrag's BM25 computed without pruning (bench/harness/reference-bm25.ts): keyword must " +
+        "rank alike",
+      (tx, query, k) =>
+        tx.unsafe(
+          `select (select c.document_id from pgrag.chunks c
+                    where c.tenant_id = pgrag.current_tenant_id() and c.id = r.id) as id
+             from (${REFERENCE_BM25_SQL}) r`,
+          [query.text, null, k],
+        ) as unknown as Promise<{ id: string }[]>,
     ),
   };
 }
@@ -120,6 +158,7 @@ async function hybridSearch(
   query: PreparedQuery,
   mode: RetrieverId,
   parameters: SearchParameters,
+  k: number,
 ): Promise<Ranked> {
   // A keyword search sends no embedding, as an API client would not (the function would
   // otherwise compute each row's similarity). Only the tuning arguments given are passed, so
@@ -141,7 +180,7 @@ async function hybridSearch(
       from pgrag.hybrid_search(
              query_text => ${query.text},
              query_embedding => ${mode === "keyword" ? null : query.embedding}::vector,
-             match_count => ${MATCH_COUNT},
+             match_count => ${k},
              mode => ${mode}
              ${extra}
            ) with ordinality as r

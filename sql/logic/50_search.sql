@@ -349,9 +349,38 @@ comment on function pgrag.keyword_arm(text, jsonb, integer) is
 select pgrag.set_function_owner('pgrag.keyword_arm(text, jsonb, integer)', 'pgrag_search');
 grant execute on function pgrag.keyword_arm(text, jsonb, integer) to pgrag_api;
 
+-- Internal: the most rows of `indexed_table` that a query may keep for an exact ranking to be
+-- the cheaper way to find their `pool` nearest; above it, walk the HNSW index. An exact scan
+-- costs one distance (and one embedding read) per row kept. An iterative walk visits about
+-- max(ef_search, pool) / share index entries before it has enough, share being the fraction of
+-- the index the query keeps (its tenant's rows that pass the filter), and each visit costs
+-- about WALK_COST distances (its neighbour list). So the walk pays once
+-- kept > WALK_COST × max(ef_search, pool) × indexed / kept, i.e. above
+-- sqrt(WALK_COST × max(ef_search, pool) × indexed). Measured on the search benchmark
+-- (100,000 × 1536, ef_search 40): 500 rows of a tenant are ranked exactly in about the time of a
+-- walk, 30,000 in 100 times as long; 5,183 rows alone in an index (SciFact) cost 10–25 walks.
+-- `set pgrag.exact_search_limit = N` replaces the estimate with N (tests force either path).
+create or replace function pgrag.exact_scan_limit(
+  indexed_table regclass, pool integer, ef_search integer)
+returns bigint
+language sql
+stable
+as $$
+  select coalesce(
+    nullif(current_setting('pgrag.exact_search_limit', true), '')::bigint,
+    -- WALK_COST = 2. reltuples is -1 before the first ANALYZE: count the index as small then.
+    ceil(sqrt(2.0 * greatest(ef_search, pool, 1)
+              * greatest((select c.reltuples from pg_catalog.pg_class c
+                           where c.oid = indexed_table), 1)))::bigint)
+$$;
+comment on function pgrag.exact_scan_limit(regclass, integer, integer) is
+  'Internal: the most rows a vector query may keep for an exact ranking to beat the HNSW walk.';
+grant execute on function pgrag.exact_scan_limit(regclass, integer, integer) to pgrag_api;
+grant execute on function pgrag.exact_scan_limit(regclass, integer, integer) to pgrag_search;
+
 -- Internal: the semantic arm, the `pool` nearest chunks as parallel arrays (ids, distances).
--- When at most `exact_limit` embedded chunks pass the filter, it ranks them all exactly: 100%
--- recall, and cheaper than walking a graph built over every tenant. Otherwise it walks the HNSW
+-- When so few embedded chunks pass the filter that ranking them all is cheaper than walking the
+-- index (exact_scan_limit), it ranks them exactly: 100% recall. Otherwise it walks the HNSW
 -- index with pgvector's iterative scan, which keeps going until enough rows pass the tenant and
 -- filter predicates (a plain HNSW scan stops after ef_search candidates, most of them other
 -- tenants'), and falls back to the exact scan in the rare case the walk ends short.
@@ -373,11 +402,11 @@ declare
                         where e.extname = 'vector' and s.key = 'embedding_type');
   vector_schema text := (select extnamespace::regnamespace::text from pg_catalog.pg_extension
                           where extname = 'vector');
-  -- Tunable per database or session (`set pgrag.exact_search_limit = 20000`); 10,000 exact
-  -- distances cost about what an HNSW walk does here.
-  exact_limit constant integer :=
-    coalesce(nullif(current_setting('pgrag.exact_search_limit', true), '')::integer, 10000);
+  -- Above this many rows kept, the HNSW walk is cheaper (see exact_scan_limit).
+  exact_limit constant bigint := pgrag.exact_scan_limit('pgrag.chunks', pool, ef_search);
   passing integer;
+  seqscan constant text := current_setting('enable_seqscan');
+  bitmapscan constant text := current_setting('enable_bitmapscan');
   document_ids text[] := array(select jsonb_array_elements_text(filter -> 'document_ids'));
   -- Without %3$s the inner query is pulled up and `order by distance` is the bare operator the
   -- HNSW index serves; with `offset 0` it stays a subquery the index cannot order, so every
@@ -406,11 +435,18 @@ begin
       using tenant, exact_limit + 1, filter -> 'metadata', document_ids, filter ->> 'source';
   end if;
   if passing > exact_limit then
+    -- The planner prices an exact scan of a few thousand rows below the walk: it does not see
+    -- that each row's embedding is a TOAST read (measured on SciFact's 5,183 rows: 53 ms
+    -- exact, 3.6 ms walked). The walk was chosen by cost already, so only the index may serve
+    -- it; the planner settings are put back for the statements after it.
     perform set_config('hnsw.ef_search', greatest(ef_search, 1)::text, true),
-            set_config('hnsw.iterative_scan', 'relaxed_order', true);
+            set_config('hnsw.iterative_scan', 'relaxed_order', true),
+            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true);
     execute format(query_sql, vector_type, condition, '', vector_schema)
       into chunk_ids, distances
       using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
+    perform set_config('enable_seqscan', seqscan, true),
+            set_config('enable_bitmapscan', bitmapscan, true);
     -- Short only when fewer rows pass than the count suggested, or the walk hit its limit
     -- (hnsw.max_scan_tuples); the exact scan below settles either case.
     if coalesce(cardinality(chunk_ids), 0) >= pool then

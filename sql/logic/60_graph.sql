@@ -631,8 +631,8 @@ create or replace trigger chunks_forget_in_graph after delete on pgrag.chunks
 
 -- Internal: the `pool` entities (graph_table 'entities') or relations ('relations') of the
 -- current tenant nearest to `query_embedding`, as ids (entities: source_ids; relations: both
--- endpoint ids) and cosine distances. Like the chunks' vector_arm: an exact ranking when at
--- most pgrag.exact_search_limit rows have an embedding, else the HNSW index walked iteratively
+-- endpoint ids) and cosine distances. Like the chunks' vector_arm: an exact ranking when so few
+-- rows have an embedding that it is the cheaper (exact_scan_limit), else the HNSW index walked iteratively
 -- until enough rows of the tenant pass, with the exact ranking as the fallback when it ends short.
 create or replace function pgrag.graph_vector_arm(
   graph_table text, query_embedding vector, pool integer, ef_search integer,
@@ -649,11 +649,13 @@ declare
                         where e.extname = 'vector' and s.key = 'embedding_type');
   vector_schema text := (select extnamespace::regnamespace::text from pg_catalog.pg_extension
                           where extname = 'vector');
-  exact_limit constant integer :=
-    coalesce(nullif(current_setting('pgrag.exact_search_limit', true), '')::integer, 10000);
+  exact_limit constant bigint :=
+    pgrag.exact_scan_limit(('pgrag.' || graph_table)::regclass, pool, ef_search);
   keys text := case graph_table when 'entities' then 'g.id, null::bigint'
                                 when 'relations' then 'g.source_id, g.target_id' end;
   embedded integer;
+  seqscan constant text := current_setting('enable_seqscan');
+  bitmapscan constant text := current_setting('enable_bitmapscan');
   -- As in vector_arm: `offset 0` keeps the inner query apart, so the index cannot order it and
   -- the ranking is exact; without it `order by distance` is the operator HNSW serves.
   query_sql constant text := $sql$
@@ -675,10 +677,15 @@ begin
                  ' and g.embedding is not null limit $2) embedded', graph_table)
     into embedded using tenant, exact_limit + 1;
   if embedded > exact_limit then
+    -- As in vector_arm: the planner does not price the embeddings' TOAST reads, so the walk,
+    -- chosen by cost already, is the only plan allowed; the settings are put back after it.
     perform set_config('hnsw.ef_search', greatest(ef_search, pool, 1)::text, true),
-            set_config('hnsw.iterative_scan', 'relaxed_order', true);
+            set_config('hnsw.iterative_scan', 'relaxed_order', true),
+            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true);
     execute format(query_sql, vector_type, graph_table, keys, vector_schema, '')
       into source_ids, target_ids, distances using tenant, query_embedding, pool;
+    perform set_config('enable_seqscan', seqscan, true),
+            set_config('enable_bitmapscan', bitmapscan, true);
     if coalesce(cardinality(source_ids), 0) >= pool then
       return;
     end if;

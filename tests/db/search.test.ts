@@ -153,6 +153,25 @@ describe("search in SQL", () => {
     expect(left).toEqual({ chunks: 0, statistics: 0 });
   });
 
+  it("chooses the exact scan below sqrt(2 × max(ef_search, pool) × indexed rows), the walk above", async () => {
+    // One transaction: the catalog's row estimate cannot change under the comparison.
+    const [[estimated], , [overridden]] = await as(big, [
+      {
+        text: `select pgrag.exact_scan_limit('pgrag.chunks', 10, 40)::int as rows,
+                      pgrag.exact_scan_limit('pgrag.chunks', 400, 40)::int as wider,
+                      greatest((select reltuples from pg_class
+                                 where oid = 'pgrag.chunks'::regclass), 1)::float8 as indexed`,
+      },
+      { text: "select set_config('pgrag.exact_search_limit', '123', true)" },
+      { text: "select pgrag.exact_scan_limit('pgrag.chunks', 10, 40)::int as rows" },
+    ]);
+    const indexed = estimated.indexed as number;
+    expect(estimated.rows).toBe(Math.ceil(Math.sqrt(2 * 40 * indexed)));
+    // A pool above ef_search raises it; the setting replaces the estimate.
+    expect(estimated.wider).toBe(Math.ceil(Math.sqrt(2 * 400 * indexed)));
+    expect(overridden.rows).toBe(123);
+  });
+
   it("cosine_similarity and euclidean_distance", async () => {
     const [[row]] = await as(small, [{
       text: `select pgrag.cosine_similarity('[1,0,0]'::vector, '[0,1,0]') as orthogonal,
