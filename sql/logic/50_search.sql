@@ -419,6 +419,7 @@ declare
   passing integer;
   seqscan constant text := current_setting('enable_seqscan');
   bitmapscan constant text := current_setting('enable_bitmapscan');
+  sort constant text := current_setting('enable_sort');
   document_ids text[] := array(select jsonb_array_elements_text(filter -> 'document_ids'));
   -- Without %3$s the inner query is pulled up and `order by distance` is the bare operator the
   -- HNSW index serves; with `offset 0` it stays a subquery the index cannot order, so every
@@ -450,17 +451,17 @@ begin
     -- The planner prices an exact scan of a few thousand rows below the walk: it does not see
     -- that each row's embedding is a TOAST read (measured on SciFact's 5,183 rows: 53 ms
     -- exact, 3.6 ms walked). The walk was chosen by cost already, so only the index may serve
-    -- it; the planner settings are put back for the statements after it.
-    -- A candidate list as long as the pool (as graph_vector_arm does): the pool's deeper ranks
-    -- feed the fusion, where a shorter list's misses cost hybrid nDCG on SciFact.
-    perform set_config('hnsw.ef_search', greatest(ef_search, pool, 1)::text, true),
+    -- it: no sequential or bitmap scan, and no sort (the primary key's scan, sorted, was its
+    -- next choice); the planner settings are put back for the statements after it.
+    perform set_config('hnsw.ef_search', greatest(ef_search, 1)::text, true),
             set_config('hnsw.iterative_scan', 'relaxed_order', true),
-            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true);
+            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+            set_config('enable_sort', 'off', true);
     execute format(query_sql, vector_type, condition, '', vector_schema)
       into chunk_ids, distances
       using tenant, query_embedding, filter -> 'metadata', document_ids, filter ->> 'source', pool;
     perform set_config('enable_seqscan', seqscan, true),
-            set_config('enable_bitmapscan', bitmapscan, true);
+            set_config('enable_bitmapscan', bitmapscan, true), set_config('enable_sort', sort, true);
     -- Short only when fewer rows pass than the count suggested, or the walk hit its limit
     -- (hnsw.max_scan_tuples); the exact scan below settles either case.
     if coalesce(cardinality(chunk_ids), 0) >= pool then

@@ -656,6 +656,7 @@ declare
   embedded integer;
   seqscan constant text := current_setting('enable_seqscan');
   bitmapscan constant text := current_setting('enable_bitmapscan');
+  sort constant text := current_setting('enable_sort');
   -- As in vector_arm: `offset 0` keeps the inner query apart, so the index cannot order it and
   -- the ranking is exact; without it `order by distance` is the operator HNSW serves.
   query_sql constant text := $sql$
@@ -681,11 +682,12 @@ begin
     -- chosen by cost already, is the only plan allowed; the settings are put back after it.
     perform set_config('hnsw.ef_search', greatest(ef_search, pool, 1)::text, true),
             set_config('hnsw.iterative_scan', 'relaxed_order', true),
-            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true);
+            set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+            set_config('enable_sort', 'off', true);
     execute format(query_sql, vector_type, graph_table, keys, vector_schema, '')
       into source_ids, target_ids, distances using tenant, query_embedding, pool;
     perform set_config('enable_seqscan', seqscan, true),
-            set_config('enable_bitmapscan', bitmapscan, true);
+            set_config('enable_bitmapscan', bitmapscan, true), set_config('enable_sort', sort, true);
     if coalesce(cardinality(source_ids), 0) >= pool then
       return;
     end if;
