@@ -6,6 +6,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import type { EmbeddingServices } from "./embedding/services.ts";
 import { corsFor } from "./http/cors.ts";
 import { jsonBodyParser } from "./http/json-body-parser.ts";
 import { handleError } from "./http/on-error.ts";
@@ -30,6 +31,7 @@ import { lightragRoutes } from "./routes/lightrag.ts";
 import { cacheRoutes } from "./routes/cache.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { documentRoutes } from "./routes/documents.ts";
+import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { API_KEY_SCHEME, API_TAGS, JWT_SCHEME } from "./routes/openapi.ts";
@@ -42,10 +44,14 @@ export interface AppDependencies {
   config: Config;
   /** Returns the open database, opening it on first use (see `lazyDatabase`). */
   database: () => Promise<Database>;
+  /** The embedding provider's services; null or absent without a provider. */
+  embedding?: EmbeddingServices | null;
 }
 
 /** Builds the HTTP app. No side effects: nothing connects until a request needs the database. */
-export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
+export function createApp(
+  { config, database, embedding = null }: AppDependencies,
+): Hono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Each route declares its credentials (and a tenant route its level and audit action) on its
   // definition; tenant routes verify JWTs with this one verifier and remember good keys here.
@@ -54,11 +60,12 @@ export function createApp({ config, database }: AppDependencies): Hono<AppEnv> {
     verifiedKeys: new VerifiedKeys(),
   }));
   api.route("/", healthRoutes({ timeoutMs: config.healthTimeoutMs }));
-  api.route("/", documentRoutes(config));
-  api.route("/", chunkRoutes(config));
+  api.route("/", documentRoutes(config, embedding));
+  api.route("/", chunkRoutes(config, embedding));
+  api.route("/", embeddingRoutes(config, embedding));
   api.route("/", cacheRoutes(config));
-  api.route("/", searchRoutes(config));
-  api.route("/", graphSearchRoutes(config));
+  api.route("/", searchRoutes(config, embedding));
+  api.route("/", graphSearchRoutes(config, embedding));
   api.route("/", graphBatchRoutes(config));
   api.route("/", graphRoutes(config));
   api.route("/", lightragRoutes(config));

@@ -4,6 +4,7 @@ import { type DatabaseLimits, DEFAULT_LIMITS } from "./db/resilient.ts";
 import { parseCidr } from "./http/client-address.ts";
 
 const MIB = 1024 * 1024;
+export const EMBEDDING_PROVIDERS = ["none", "openai", "supabase", "local"] as const;
 /** The deepest free-form JSON that may be configured: far below any stack a read path uses. */
 const MAX_JSON_DEPTH = 128;
 
@@ -77,6 +78,23 @@ const EnvSchema = z.object({
   PGRAG_JWT_AUDIENCE: z.string().optional(),
   PGRAG_JWKS_TIMEOUT_MS: positiveInt(3_000, 60_000),
   PGRAG_MAINTENANCE_INTERVAL: positiveInt(300, 86_400),
+  PGRAG_EMBEDDING_PROVIDER: z.enum(EMBEDDING_PROVIDERS).default("none"),
+  PGRAG_EMBEDDING_URL: z.string().url().regex(/^https?:\/\//i, "must be an http(s) URL")
+    .optional(),
+  PGRAG_EMBEDDING_API_KEY: z.string().optional(),
+  PGRAG_EMBEDDING_MODEL: z.string().min(1).optional(),
+  PGRAG_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(4000).optional(),
+  PGRAG_EMBEDDING_BATCH_SIZE: positiveInt(96, 2048),
+  PGRAG_EMBEDDING_TOKENS_PER_CALL: positiveInt(8000, 1_000_000),
+  PGRAG_EMBEDDING_TIMEOUT_MS: positiveInt(30_000, MAX_TIMEOUT_MS),
+  PGRAG_EMBEDDING_ATTEMPTS: positiveInt(4, 20),
+  PGRAG_EMBEDDING_USD_PER_MILLION_TOKENS: z.coerce.number().min(0).max(1_000_000).default(0),
+  PGRAG_EMBEDDING_WORKERS: nonNegativeInt(1, 64),
+  PGRAG_EMBEDDING_CLAIM_SIZE: positiveInt(64, 2048),
+  PGRAG_EMBEDDING_LEASE_SECONDS: positiveInt(120, 86_400),
+  PGRAG_EMBEDDING_JOB_ATTEMPTS: positiveInt(5, 100),
+  PGRAG_EMBEDDING_POLL_MS: positiveInt(5_000, MAX_TIMEOUT_MS),
+  PGRAG_EMBEDDING_QUERY_CACHE: nonNegativeInt(1_000, 1_000_000),
 });
 
 export interface Config {
@@ -123,6 +141,40 @@ export interface Config {
   /** Embedded mode: seconds between in-process maintenance runs (statistics, partitions). */
   maintenanceIntervalSeconds: number;
   limits: Limits;
+  embedding: EmbeddingConfig;
+}
+
+/**
+ * Where embeddings come from when clients send text alone (shared/embedding/), and how the
+ * queue of chunks waiting for them is worked.
+ */
+export interface EmbeddingConfig {
+  provider: (typeof EMBEDDING_PROVIDERS)[number];
+  /** openai: the API's base URL, e.g. `https://api.openai.com/v1`. */
+  url?: string;
+  apiKey?: string;
+  model?: string;
+  /** openai: sent as `dimensions` (models that can shorten their vectors); else not sent. */
+  dimensions?: number;
+  /** Inputs and tokens in one provider call. */
+  batchSize: number;
+  tokensPerCall: number;
+  /** One provider call's timeout, and the attempts one batch gets before it is given up. */
+  timeoutMs: number;
+  attempts: number;
+  /** What the usage ledger records as the cost of a million input tokens. */
+  usdPerMillionTokens: number;
+  /** In-process queue workers (0: none; a scheduler calls POST /admin/embeddings/drain). */
+  workers: number;
+  /** Queue entries one claim takes, and how long a claim holds them. */
+  claimSize: number;
+  leaseSeconds: number;
+  /** Claims of one chunk (each after its provider's own retries) before its document fails. */
+  jobAttempts: number;
+  /** How often an idle worker looks for work written by other processes. */
+  pollMs: number;
+  /** Query embeddings remembered per process (0: none). */
+  queryCacheSize: number;
 }
 
 /** Bearer JWTs: accepted only when a secret (HS256) or a JWKS URL (ES256, RS256) is set. */
@@ -223,6 +275,24 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       jsonDepth: e.PGRAG_MAX_JSON_DEPTH,
       jsonKeys: e.PGRAG_MAX_JSON_KEYS,
       queryWords: e.PGRAG_MAX_QUERY_WORDS,
+    },
+    embedding: {
+      provider: e.PGRAG_EMBEDDING_PROVIDER,
+      url: e.PGRAG_EMBEDDING_URL,
+      apiKey: e.PGRAG_EMBEDDING_API_KEY,
+      model: e.PGRAG_EMBEDDING_MODEL,
+      dimensions: e.PGRAG_EMBEDDING_DIMENSIONS,
+      batchSize: e.PGRAG_EMBEDDING_BATCH_SIZE,
+      tokensPerCall: e.PGRAG_EMBEDDING_TOKENS_PER_CALL,
+      timeoutMs: e.PGRAG_EMBEDDING_TIMEOUT_MS,
+      attempts: e.PGRAG_EMBEDDING_ATTEMPTS,
+      usdPerMillionTokens: e.PGRAG_EMBEDDING_USD_PER_MILLION_TOKENS,
+      workers: e.PGRAG_EMBEDDING_WORKERS,
+      claimSize: e.PGRAG_EMBEDDING_CLAIM_SIZE,
+      leaseSeconds: e.PGRAG_EMBEDDING_LEASE_SECONDS,
+      jobAttempts: e.PGRAG_EMBEDDING_JOB_ATTEMPTS,
+      pollMs: e.PGRAG_EMBEDDING_POLL_MS,
+      queryCacheSize: e.PGRAG_EMBEDDING_QUERY_CACHE,
     },
   };
 }

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "The service is temporarily unavailable" },
+  embedding_unavailable: { status: 503, title: "The embedding provider is unavailable" },
   schema_not_ready: { status: 503, title: "The database is not migrated" },
   timeout: { status: 504, title: "The request took too long" },
 } as const;

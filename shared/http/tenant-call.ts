@@ -21,6 +21,11 @@ export interface TenantCalls {
   /** Who acts, as the audit and cost records name them; null lets the database name the key. */
   readonly actor: string | null;
   /**
+   * Who the credential is, as a key for what may be remembered per caller (query embeddings):
+   * the API key's hash, or the token's tenant.
+   */
+  readonly principal: string;
+  /**
    * Calls one pgrag SQL function (`fn`, e.g. `pgrag.delete_entity($1)`) in the tenant's scope at
    * the route's access level and returns its value: each tenant route is this one statement in
    * its authenticated transaction, after the route's budget check and with its audit row.
@@ -65,6 +70,9 @@ export function tenantCalls(
   const scope = credentialScope(credential, route.access);
   return {
     actor: actorOf(credential),
+    principal: credential.kind === "api_key"
+      ? `key:${credential.hash}`
+      : `tenant:${credential.tenantId}`,
     async call<T>(fn: string, params: readonly unknown[] = [], options: CallOptions = {}) {
       // The drivers disagree on typed parameters (see `call`): refuse one here, on every driver,
       // instead of letting a single driver's tests find it.

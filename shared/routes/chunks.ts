@@ -6,8 +6,10 @@ import {
   embeddingsApart,
 } from "../batches/documents-and-chunks.ts";
 import type { Config } from "../config.ts";
+import type { EmbeddingServices } from "../embedding/services.ts";
 import { validationHook } from "../http/validation.ts";
 import { chunkSchemas } from "../schemas/chunks.ts";
+import { embeddingMode } from "./embedding-mode.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
 import { jsonRequestBody, jsonResponse, NOT_FOUND } from "./openapi.ts";
 import { nullableItem } from "../schemas/fields.ts";
@@ -16,7 +18,7 @@ import { tenantRoute } from "./tenant-route.ts";
 const tags = ["chunks"];
 
 /** API §4: chunks and their embeddings (LightRAG text_chunks + chunk vectors). */
-export function chunkRoutes(config: Config) {
+export function chunkRoutes(config: Config, embedding: EmbeddingServices | null) {
   const s = chunkSchemas(config);
   type Chunk = z.infer<typeof s.Chunk>;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -42,11 +44,15 @@ export function chunkRoutes(config: Config) {
       },
     }),
     async (c) => {
-      const batch = chunkBatch(c.req.valid("json").chunks);
+      const body = c.req.valid("json");
+      const batch = chunkBatch(body.chunks);
+      const mode = embeddingMode(body.embedding, embedding);
       const upserted = await c.var.tenant.call<number>(
         "pgrag.upsert_chunks($1::text::json, $2::text::json, $3::text)",
         [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
+        { before: mode.before },
       );
+      mode.afterCommit();
       return c.json({ upserted }, 200);
     },
   );

@@ -2,10 +2,12 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { documentBatch, embeddingsApart } from "../batches/documents-and-chunks.ts";
 import type { Config } from "../config.ts";
+import type { EmbeddingServices } from "../embedding/services.ts";
 import { decodeCursor, encodeCursor, type PageKey } from "../http/cursor.ts";
 import { validationHook } from "../http/validation.ts";
 import { documentSchemas } from "../schemas/documents.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
+import { embeddingMode } from "./embedding-mode.ts";
 import { addIdListRoute } from "./id-list-routes.ts";
 import { jsonRequestBody, jsonResponse, NOT_FOUND, QUOTA_ERRORS } from "./openapi.ts";
 import { nullableItem } from "../schemas/fields.ts";
@@ -14,7 +16,7 @@ import { tenantRoute } from "./tenant-route.ts";
 const tags = ["documents"];
 
 /** API §3: documents with their processing status (LightRAG full_docs + doc_status). */
-export function documentRoutes(config: Config) {
+export function documentRoutes(config: Config, embedding: EmbeddingServices | null) {
   const s = documentSchemas(config);
   type Document = z.infer<typeof s.Document>;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -31,7 +33,9 @@ export function documentRoutes(config: Config) {
       summary: "Upsert documents with their chunks",
       description: "Upserts by id (derived from the content when omitted). Documents sent " +
         "without chunks are chunked by cl100k tokens. A document ends up with exactly the chunks " +
-        "of this request. All or nothing, one statement per table.",
+        "of this request. All or nothing, one statement per table. Chunks without an embedding " +
+        "are embedded by the server's provider when it has one (`embedding`); the document is " +
+        "`processed` once they all are.",
       request: { body: jsonRequestBody(s.UpsertDocuments) },
       responses: {
         200: jsonResponse(s.UpsertOutcome, "Per-document outcome"),
@@ -46,10 +50,13 @@ export function documentRoutes(config: Config) {
           ? { maxTokens: body.chunking.max_tokens, overlapTokens: body.chunking.overlap_tokens }
           : DEFAULT_CHUNKING,
       );
+      const mode = embeddingMode(body.embedding, embedding);
       const documents = await c.var.tenant.call<z.infer<typeof s.UpsertOutcome>["documents"]>(
         "pgrag.upsert_documents($1::text::json, $2::text::json, $3::text)",
         [JSON.stringify(batch.documents), ...embeddingsApart(batch.chunks)],
+        { before: mode.before },
       );
+      mode.afterCommit();
       return c.json({ documents }, 200);
     },
   );

@@ -66,6 +66,14 @@ export const QUOTA_ERRORS = {
   ),
 } as const;
 
+export const EMBEDDING_ERRORS = {
+  503: problemResponse(
+    "`embedding_unavailable`: the query needed the embedding provider, which did not answer " +
+      '(`Retry-After` says when to try again; `fallback: "keyword"` answers by keywords ' +
+      "instead); or the database is unavailable",
+  ),
+} as const;
+
 export const NOT_FOUND = { 404: problemResponse("The tenant has no such item") } as const;
 
 export const API_KEY_SCHEME = { type: "apiKey", in: "header", name: "X-API-Key" } as const;
@@ -82,6 +90,10 @@ export const API_TAGS = [
   { name: "service", description: "Health and the service itself; no credentials." },
   { name: "documents", description: "Documents with their chunks, status and track ids." },
   { name: "chunks", description: "Chunks: the units that are embedded and searched." },
+  {
+    name: "embeddings",
+    description: "The queue of chunks the server's embedding provider embeds.",
+  },
   { name: "search", description: "Hybrid (BM25 + vector), vector and keyword search." },
   { name: "graph", description: "The knowledge graph: entities, relations, subgraphs." },
   { name: "cache", description: "The LLM response cache." },

@@ -1,13 +1,15 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
+import type { EmbeddingServices } from "../embedding/services.ts";
 import { validationHook } from "../http/validation.ts";
-import { searchSchemas } from "../schemas/search.ts";
-import { jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { searchMode, searchSchemas } from "../schemas/search.ts";
+import { EMBEDDING_ERRORS, jsonRequestBody, jsonResponse } from "./openapi.ts";
+import { queryEmbedding } from "./query-embedding.ts";
 import { tenantRoute } from "./tenant-route.ts";
 
 /** API §5: hybrid, vector and keyword retrieval over the caller's chunks. */
-export function searchRoutes(config: Config) {
+export function searchRoutes(config: Config, embedding: EmbeddingServices | null) {
   const s = searchSchemas(config);
   type Result = z.infer<typeof s.Results>["results"][number];
   // Embeddings above 2000 dimensions are stored as halfvec; the query is cast alike in SQL.
@@ -24,21 +26,28 @@ export function searchRoutes(config: Config) {
       tags: ["search"],
       summary: "Hybrid (BM25 + vector, reciprocal rank fusion), vector or keyword search",
       description: "Every filter is exact: a query returns `top_k` results whenever that many " +
-        "chunks pass it, and says `exhausted: true` when fewer exist.",
+        "chunks pass it, and says `exhausted: true` when fewer exist. Without `embedding`, a " +
+        "server with an embedding provider embeds the query itself.",
       request: { body: jsonRequestBody(s.Search) },
-      responses: { 200: jsonResponse(s.Results, "Results, best first") },
+      responses: { 200: jsonResponse(s.Results, "Results, best first"), ...EMBEDDING_ERRORS },
     }),
     async (c) => {
       const search = c.req.valid("json");
+      let mode = searchMode(search, embedding !== null);
+      const made = mode === "keyword" || search.embedding !== undefined
+        ? null
+        : await queryEmbedding(c, embedding!, search.query!, search.fallback);
+      if (made === "fallback") mode = "keyword";
+      const vector = search.embedding ?? (made && made !== "fallback" ? made.literal : null);
       const results = await c.var.tenant.call<Result[]>(
         "pgrag.search_json($1, $2::text::vector, $3, $4::text::jsonb, $5, $6, $7, $8, $9, $10, " +
           "$11::text::boolean)",
         [
-          search.query ?? null,
-          search.embedding ?? null,
+          mode === "vector" ? null : search.query ?? null,
+          mode === "keyword" ? null : vector,
           search.top_k,
           search.filter ? JSON.stringify(search.filter) : null,
-          search.mode ?? null,
+          mode,
           search.full_text_weight,
           search.semantic_weight,
           search.rrf_k,
@@ -46,8 +55,18 @@ export function searchRoutes(config: Config) {
           search.ef_search,
           String(search.include_embedding),
         ],
+        { before: made && made !== "fallback" ? made.before : [] },
       );
-      return c.json({ results, exhausted: results.length < search.top_k }, 200);
+      return c.json({
+        results,
+        exhausted: results.length < search.top_k,
+        mode,
+        embedding_source: mode === "keyword"
+          ? null
+          : search.embedding !== undefined
+          ? "request" as const
+          : "provider" as const,
+      }, 200);
     },
   );
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
-import { embeddingSchema } from "./embedding.ts";
+import { embeddingModeSchema, embeddingSchema } from "./embedding.ts";
 import { count32, fieldSchemas } from "./fields.ts";
 
 /** Request and response schemas of the chunk routes (API §4). */
@@ -36,6 +36,7 @@ export function chunkSchemas(config: Config) {
   return {
     UpsertChunks: z.strictObject({
       chunks: z.array(ChunkInput).min(1).max(config.limits.batchItems),
+      embedding: embeddingModeSchema(config.embedding.provider !== "none"),
     }).openapi("UpsertChunks"),
     Chunk,
     GetChunks: z.strictObject({ ids: idList, include_embedding: z.boolean().default(false) })

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { DEFAULT_CHUNKING } from "../text/chunking.ts";
-import { embeddingSchema } from "./embedding.ts";
+import { embeddingModeSchema, embeddingSchema } from "./embedding.ts";
 import { count32, fieldSchemas } from "./fields.ts";
 
 export const DOCUMENT_STATUSES = ["pending", "processing", "processed", "failed"] as const;
@@ -44,6 +44,7 @@ export function documentSchemas(config: Config) {
   const UpsertDocuments = z.strictObject({
     documents: z.array(DocumentInput).min(1).max(config.limits.batchItems),
     chunking: Chunking.optional(),
+    embedding: embeddingModeSchema(config.embedding.provider !== "none"),
   }).superRefine((body, ctx) => {
     const chunks = body.documents.reduce(
       (sum, document) => sum + (document.chunks?.length ?? 0),

@@ -37,6 +37,22 @@ export function embeddingSchema(dimension: number) {
     });
 }
 
+/**
+ * `embedding` on a write: `auto` queues the chunks written without an embedding for the server's
+ * provider, `none` stores them as they are. Without it, `auto` where a provider is configured.
+ */
+export function embeddingModeSchema(providerConfigured: boolean) {
+  return z.enum(["auto", "none"]).optional()
+    .refine((mode) => mode !== "auto" || providerConfigured, {
+      message: "this server has no embedding provider (PGRAG_EMBEDDING_PROVIDER) to embed with",
+    })
+    .describe(
+      "`auto`: chunks stored without an embedding are embedded by the server's provider, in " +
+        "the background; `none`: they stay without. Default: `auto` when the server has a " +
+        "provider, else `none`.",
+    );
+}
+
 function decodeFloat32Base64(text: string): Float32Array | null {
   if (!BASE64.test(text) || text.length % 4 !== 0) return null;
   const bytes = Buffer.from(text, "base64");

@@ -8,7 +8,7 @@ const MAX_SOURCE_CHUNK_IDS = 10_000;
 
 /** Request and response schemas of the knowledge graph routes (API §6, and §5's graph search). */
 export function graphSchemas(config: Config) {
-  const { id, plainText, metadata, idList } = fieldSchemas(config.limits);
+  const { id, text, plainText, metadata, idList } = fieldSchemas(config.limits);
   const batch = <T extends z.ZodType>(item: T) =>
     z.array(item).min(1).max(config.limits.batchItems);
   const name = id.openapi({ example: "Marie Curie" });
@@ -65,9 +65,28 @@ export function graphSchemas(config: Config) {
   }).openapi("Relation");
 
   const GraphSearch = z.strictObject({
-    embedding,
+    embedding: embedding.optional(),
+    query: text.optional().describe(
+      "text to embed with the server's embedding provider, when no `embedding` is sent",
+    ),
     top_k: z.number().int().min(1).max(1000).default(10),
     min_similarity: z.number().min(-1).max(1).optional(),
+  }).superRefine((body, ctx) => {
+    if (body.embedding !== undefined) return;
+    if (body.query === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["embedding"],
+        message: "send an embedding or a query",
+      });
+    } else if (config.embedding.provider === "none") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["embedding"],
+        message: "this server has no embedding provider to embed the query " +
+          "(PGRAG_EMBEDDING_PROVIDER): send an embedding",
+      });
+    }
   });
 
   return {

@@ -3,6 +3,8 @@ import { createApp } from "../../shared/app.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { parseConfig } from "../../shared/config.ts";
 import type { AccessLevel, Database } from "../../shared/db/database.ts";
+import type { EmbeddingProvider } from "../../shared/embedding/provider.ts";
+import { EmbeddingServices } from "../../shared/embedding/services.ts";
 import { responseValidator } from "./response-validator.ts";
 import {
   createTenant,
@@ -36,15 +38,27 @@ export interface TestApi {
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
   /** The typed client (clients/typescript) on the same app, with the tenant's writer key. */
   client: PgragClient;
+  /** The embedding provider's services, when the API was opened with a provider. */
+  embedding: EmbeddingServices | null;
   /** Another tenant with its own keys on the same app and database. */
   addTenant(): Promise<{ tenantId: string; keys: Record<AccessLevel, string> }>;
   close(): Promise<void>;
 }
 
-export async function openTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+export async function openTestApi(
+  env: Record<string, string> = {},
+  options: {
+    /** Builds the embedding provider from the configuration (PGRAG_EMBEDDING_* in `env`). */
+    embeddingProvider?: (config: ReturnType<typeof parseConfig>) => EmbeddingProvider;
+  } = {},
+): Promise<TestApi> {
   const test = await openTestDatabase();
   const config = parseConfig({ PGRAG_EMBEDDING_DIM: String(TEST_EMBEDDING_DIM), ...env });
-  const app = createApp({ config, database: () => Promise.resolve(test.db) });
+  const database = () => Promise.resolve(test.db);
+  const embedding = options.embeddingProvider
+    ? new EmbeddingServices(options.embeddingProvider(config), database, config.embedding)
+    : null;
+  const app = createApp({ config, database, embedding });
   const validator = await responseValidator(app);
 
   const addTenant = async () => {
@@ -61,6 +75,7 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
   return {
     test,
     app,
+    embedding,
     ...first,
     addTenant,
     client: createPgragClient({
@@ -92,7 +107,10 @@ export async function openTestApi(env: Record<string, string> = {}): Promise<Tes
       validator.check(method, path, response, parsed);
       return { status: response.status, body: parsed, headers: response.headers };
     },
-    close: () => test.close(),
+    close: async () => {
+      await embedding?.stop();
+      await test.close();
+    },
   };
 }
 
