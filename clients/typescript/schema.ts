@@ -34,7 +34,7 @@ export interface paths {
         put?: never;
         /**
          * Upsert documents with their chunks
-         * @description Upserts by id (derived from the content when omitted). Documents sent without chunks are chunked by cl100k tokens. A document ends up with exactly the chunks of this request. All or nothing, one statement per table.
+         * @description Upserts by id (derived from the content when omitted). Documents sent without chunks are chunked by cl100k tokens. A document ends up with exactly the chunks of this request. All or nothing, one statement per table. Chunks without an embedding are embedded by the server's provider when it has one (`embedding`); the document is `processed` once they all are.
          */
         post: operations["upsertDocuments"];
         delete?: never;
@@ -251,6 +251,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/embeddings/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's chunks waiting for the embedding provider */
+        get: operations["getEmbeddingQueue"];
+        put?: never;
+        /**
+         * Queue the chunks that have no embedding (failed ones again)
+         * @description For chunks stored before the server had a provider, or stored with `embedding: none`, and for chunks whose embedding failed: each goes back to the queue, its document to `pending`.
+         */
+        post: operations["queueMissingEmbeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/embeddings/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Embed queued chunks of every tenant now, for up to `max_ms`
+         * @description What a scheduler calls where no worker runs in the server's process (PGRAG_EMBEDDING_WORKERS=0, such as an edge function): it claims and embeds until the queue has no due work or the time is up, and says what it did.
+         */
+        post: operations["drainEmbeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cache/{key}": {
         parameters: {
             query?: never;
@@ -297,7 +338,7 @@ export interface paths {
         put?: never;
         /**
          * Hybrid (BM25 + vector, reciprocal rank fusion), vector or keyword search
-         * @description Every filter is exact: a query returns `top_k` results whenever that many chunks pass it, and says `exhausted: true` when fewer exist.
+         * @description Every filter is exact: a query returns `top_k` results whenever that many chunks pass it, and says `exhausted: true` when fewer exist. Without `embedding`, a server with an embedding provider embeds the query itself.
          */
         post: operations["searchChunks"];
         delete?: never;
@@ -968,7 +1009,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "invalid_json" | "unauthenticated" | "budget_exceeded" | "forbidden" | "tenant_suspended" | "not_found" | "body_timeout" | "conflict" | "payload_too_large" | "unsupported_media_type" | "quota_exceeded" | "rate_limited" | "internal" | "unavailable" | "schema_not_ready" | "timeout";
+            code: "validation_failed" | "invalid_json" | "unauthenticated" | "budget_exceeded" | "forbidden" | "tenant_suspended" | "not_found" | "body_timeout" | "conflict" | "payload_too_large" | "unsupported_media_type" | "quota_exceeded" | "rate_limited" | "internal" | "unavailable" | "embedding_unavailable" | "schema_not_ready" | "timeout";
             request_id: string;
             errors?: {
                 path: string;
@@ -1023,6 +1064,11 @@ export interface components {
                 /** @default 100 */
                 overlap_tokens?: number;
             };
+            /**
+             * @description `auto`: chunks stored without an embedding are embedded by the server's provider, in the background; `none`: they stay without. Default: `auto` when the server has a provider, else `none`.
+             * @enum {string}
+             */
+            embedding?: "auto" | "none";
         };
         DocumentStatusCounts: {
             pending: number;
@@ -1115,6 +1161,11 @@ export interface components {
                     [key: string]: unknown;
                 };
             }[];
+            /**
+             * @description `auto`: chunks stored without an embedding are embedded by the server's provider, in the background; `none`: they stay without. Default: `auto` when the server has a provider, else `none`.
+             * @enum {string}
+             */
+            embedding?: "auto" | "none";
         };
         Chunk: {
             id: string;
@@ -1150,6 +1201,39 @@ export interface components {
                  */
                 embedding: number[] | string;
             }[];
+        };
+        EmbeddingQueueStatus: {
+            /** @description the server's embedding provider; null without one */
+            provider: string | null;
+            model: string | null;
+            /** @description chunks waiting for their embedding (claimed ones included) */
+            queued: number;
+            /** @description chunks a worker is embedding now */
+            claimed: number;
+            /** @description chunks whose attempts are spent; `POST` queues them again */
+            failed: number;
+            oldest_enqueued_at: string | null;
+        };
+        QueueEmbeddings: {
+            /** @description only these documents' chunks */
+            document_ids?: string[];
+        };
+        EmbeddingDrain: {
+            claimed: number;
+            embedded: number;
+            /** @description chunks that failed for good (their documents are failed) */
+            failed: number;
+            /** @description chunks put back to be tried again later */
+            retried: number;
+            /** @description tenants skipped because their enforced budget is spent */
+            paused: number;
+            /** @description distinct texts sent to the provider */
+            texts: number;
+            duration_ms: number;
+        };
+        DrainEmbeddings: {
+            /** @default 20000 */
+            max_ms?: number;
         };
         CacheEntry: {
             key: string;
@@ -1189,6 +1273,16 @@ export interface components {
             results: components["schemas"]["SearchResult"][];
             /** @description true when fewer than top_k chunks pass the filter (and min_similarity) */
             exhausted: boolean;
+            /**
+             * @description the mode the search ran in
+             * @enum {string}
+             */
+            mode: "hybrid" | "vector" | "keyword";
+            /**
+             * @description where the query's embedding came from: the request, or the server's provider (made from the query, or remembered from an earlier identical query); null without one
+             * @enum {string|null}
+             */
+            embedding_source: "request" | "provider" | null;
         };
         SearchResult: {
             chunk_id: string;
@@ -1215,7 +1309,7 @@ export interface components {
              */
             embedding?: number[] | string;
             /**
-             * @description defaults to hybrid when both query and embedding are given, else the one that is
+             * @description defaults to hybrid when both query and embedding are given (or the server has an embedding provider to make the embedding from the query), else the one that is
              * @enum {string}
              */
             mode?: "hybrid" | "vector" | "keyword";
@@ -1234,6 +1328,11 @@ export interface components {
             ef_search?: number;
             /** @default false */
             include_embedding?: boolean;
+            /**
+             * @description when the query's embedding must come from the server's provider and it does not answer: answer by keywords alone (`mode: keyword` in the response) instead of 503
+             * @enum {string}
+             */
+            fallback?: "keyword";
         };
         SearchFilter: {
             /**
@@ -2957,6 +3056,256 @@ export interface operations {
             };
         };
     };
+    getEmbeddingQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's queue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingQueueStatus"];
+                };
+            };
+            /** @description The request is not valid; `errors` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials are missing, unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the credential's role does not allow this route; `tenant_suspended`: the tenant is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queueMissingEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueEmbeddings"];
+            };
+        };
+        responses: {
+            /** @description Chunks queued (a chunk already waiting is not counted) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: number;
+                    };
+                };
+            };
+            /** @description The request is not valid; `errors` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials are missing, unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the credential's role does not allow this route; `tenant_suspended`: the tenant is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body_timeout`: the body did not arrive within PGRAG_BODY_TIMEOUT_MS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `conflict`: the server has no embedding provider */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than PGRAG_BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    drainEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrainEmbeddings"];
+            };
+        };
+        responses: {
+            /** @description What the drain did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingDrain"];
+                };
+            };
+            /** @description The request is not valid; `errors` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials are missing, unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the admin API is disabled, PGRAG_ADMIN_KEY is not set */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body_timeout`: the body did not arrive within PGRAG_BODY_TIMEOUT_MS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `conflict`: the server has no embedding provider */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than PGRAG_BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCacheEntry: {
         parameters: {
             query?: never;
@@ -3287,7 +3636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            /** @description `embedding_unavailable`: the query needed the embedding provider, which did not answer (`Retry-After` says when to try again; `fallback: "keyword"` answers by keywords instead); or the database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3316,7 +3665,9 @@ export interface operations {
                      *       0.0789
                      *     ]
                      */
-                    embedding: number[] | string;
+                    embedding?: number[] | string;
+                    /** @description text to embed with the server's embedding provider, when no `embedding` is sent */
+                    query?: string;
                     /** @default 10 */
                     top_k?: number;
                     min_similarity?: number;
@@ -3387,7 +3738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            /** @description `embedding_unavailable`: the query needed the embedding provider, which did not answer (`Retry-After` says when to try again; `fallback: "keyword"` answers by keywords instead); or the database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,7 +3767,9 @@ export interface operations {
                      *       0.0789
                      *     ]
                      */
-                    embedding: number[] | string;
+                    embedding?: number[] | string;
+                    /** @description text to embed with the server's embedding provider, when no `embedding` is sent */
+                    query?: string;
                     /** @default 10 */
                     top_k?: number;
                     min_similarity?: number;
@@ -3487,7 +3840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unavailable`: the database does not answer, try again after `Retry-After`; `schema_not_ready`: the database is not migrated, run `deno task db:migrate` */
+            /** @description `embedding_unavailable`: the query needed the embedding provider, which did not answer (`Retry-After` says when to try again; `fallback: "keyword"` answers by keywords instead); or the database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
