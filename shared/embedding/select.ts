@@ -51,12 +51,24 @@ export async function selectEmbeddingProvider(config: Config): Promise<Embedding
     }
     case "supabase": {
       const { createSupabaseProvider } = await import("./supabase.ts");
-      return checked(createSupabaseProvider(), dimension);
+      return checked(asConfigError(() => createSupabaseProvider()), dimension);
     }
     case "local": {
       const { createLocalProvider } = await importLocalProvider();
-      return checked(createLocalProvider({ dimensions: dimension }), dimension);
+      return checked(
+        asConfigError(() => createLocalProvider({ dimensions: dimension })),
+        dimension,
+      );
     }
+  }
+}
+
+/** A provider that cannot be made here (no runtime, a dimension it cannot give) stops the start. */
+function asConfigError(create: () => EmbeddingProvider): EmbeddingProvider {
+  try {
+    return create();
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
 }
 

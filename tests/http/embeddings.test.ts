@@ -9,6 +9,8 @@ import {
 } from "../support/embedding-stand-in.ts";
 import { until } from "../support/until.ts";
 
+const ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
+
 /**
  * Automatic embedding end to end: the openai provider against a local OpenAI-compatible stand-in,
  * the queue in the database, the worker, and search by text alone.
@@ -25,6 +27,7 @@ describe("automatic embedding (PGRAG_EMBEDDING_PROVIDER=openai)", () => {
       PGRAG_EMBEDDING_MODEL: "stand-in-small",
       PGRAG_EMBEDDING_USD_PER_MILLION_TOKENS: "20",
       PGRAG_EMBEDDING_JOB_ATTEMPTS: "2",
+      PGRAG_ADMIN_KEY: ADMIN_KEY,
     }, {
       embeddingProvider: (config) =>
         createOpenAiProvider({
@@ -302,6 +305,29 @@ describe("automatic embedding (PGRAG_EMBEDDING_PROVIDER=openai)", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await drain()).toMatchObject({ claimed: 1, embedded: 1 });
     expect((await tenant.reader("GET", "/documents/l")).body.status).toBe("processed");
+  });
+
+  it("drains on a scheduler's call: POST /admin/embeddings/drain with the admin key", async () => {
+    const tenant = await freshTenant();
+    await tenant.writer("POST", "/documents", {
+      documents: [{ id: "d1", content: "drained by a cron job" }, {
+        id: "d2",
+        content: "and its neighbour",
+      }],
+    });
+    const refused = await api.request("POST", "/admin/embeddings/drain", {
+      key: null,
+      body: {},
+    });
+    expect(refused.status).toBe(401);
+    const drained = await api.request("POST", "/admin/embeddings/drain", {
+      key: null,
+      headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+      body: { max_ms: 10_000 },
+    });
+    expect(drained.status).toBe(200);
+    expect(drained.body).toMatchObject({ claimed: 2, embedded: 2, failed: 0, texts: 2 });
+    expect((await tenant.reader("GET", "/documents/status-counts")).body.processed).toBe(2);
   });
 
   it("wakes the resident worker on a write: a document is embedded without a drain", async () => {

@@ -63,6 +63,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   };
   const deadline = Date.now() + 20_000;
   while (!(await answersHealth(origin))) {
+    if (ended) throw new Error("the server process ended before it answered GET /health");
     if (Date.now() > deadline) {
       await kill("SIGKILL");
       throw new Error("the server process did not answer GET /health within 20 s");
