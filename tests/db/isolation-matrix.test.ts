@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessLevel, Database, Queryable } from "../../shared/db/database.ts";
 import { DatabaseError, toDatabaseError } from "../../shared/db/errors.ts";
 import { openTestApi, type TestApi } from "../support/api.ts";
+import type { EmbeddingStandIn } from "../support/embedding-stand-in.ts";
+import { standInProvider } from "../support/embedding-provider.ts";
 import { inRolledBackTransaction, listTenantTables } from "../support/catalog.ts";
 
 /**
@@ -67,6 +69,17 @@ async function seedEveryTenantTable(api: TestApi, tenant: Tenant): Promise<void>
         target: `Target of ${tenant.label}`,
         embedding: [0, 1, 0],
       }],
+    }],
+    // embedding_queue: a chunk stored without an embedding, for the provider (whose workers do
+    // not run here, so it stays queued).
+    ["POST", "/chunks", {
+      chunks: [{
+        id: `matrix-queued-${tenant.label}`,
+        document_id: `matrix-doc-${tenant.label}`,
+        chunk_index: 1,
+        content: `a chunk of ${tenant.label} waiting for its embedding`,
+      }],
+      embedding: "auto",
     }],
     // kv_entries and namespace_vectors: LightRAG's namespaces.
     ["POST", "/kv/full_docs/upsert", {
@@ -283,8 +296,12 @@ describe("row level security isolation matrix, in SQL as pgrag_api", () => {
   let fingerprints: string[][];
   const tally = { cases: 0, leaks: 0 };
 
+  let standIn: EmbeddingStandIn;
+
   beforeAll(async () => {
-    api = await openTestApi();
+    const provider = standInProvider();
+    standIn = provider.standIn;
+    api = await openTestApi(provider.env, provider);
     const b = await api.addTenant();
     tenants = [
       { label: "A", tenantId: api.tenantId, keys: api.keys },
@@ -318,6 +335,7 @@ describe("row level security isolation matrix, in SQL as pgrag_api", () => {
   afterAll(async () => {
     console.log(`isolation matrix: ${tally.cases} cases, ${tally.leaks} leaks`);
     await api?.close();
+    await standIn?.close();
   });
 
   /**

@@ -183,7 +183,12 @@ describe("MCP over Streamable HTTP (official SDK client)", () => {
   it("shows tenant B nothing of tenant A through any tool", async () => {
     const client = await connect(other.keys.writer);
     const search = await client.callTool({ name: "search", arguments: { query: "moon oceans" } });
-    expect(search.structuredContent).toEqual({ results: [], exhausted: true });
+    expect(search.structuredContent).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "keyword",
+      embedding_source: null,
+    });
     const vector = await client.callTool({ name: "search", arguments: { embedding: unit(0) } });
     expect((vector.structuredContent as { results: unknown[] }).results).toEqual([]);
     const document = await client.callTool({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessLevel } from "../../shared/db/database.ts";
 import { AUDIT_ACTIONS } from "../../shared/http/audit.ts";
 import { openTestApi, type TestApi } from "../support/api.ts";
+import { standInProvider } from "../support/embedding-provider.ts";
 import { exampleUrl, type RouteExample, routeExamples } from "../support/route-examples.ts";
 import { ROUTE_FIXTURE, seedFixture } from "../support/route-fixture.ts";
 
@@ -46,11 +47,16 @@ describe("the route walk: every operation of the OpenAPI document", () => {
   const examplesOf = (route: string) => examples.filter((example) => example.route === route);
 
   beforeAll(async () => {
-    api = await openTestApi({ PGRAG_ADMIN_KEY: ADMIN_KEY });
+    // With a provider, so that the embedding queue's routes answer as they do in production.
+    api = await openTestApi({ ...provider.env, PGRAG_ADMIN_KEY: ADMIN_KEY }, provider);
     await seedFixture(api, "route-walk");
     operations = operationsOf((await api.request("GET", "/openapi.json", { key: null })).body);
   });
-  afterAll(() => api?.close());
+  const provider = standInProvider();
+  afterAll(async () => {
+    await api?.close();
+    await provider.standIn.close();
+  });
 
   /** The audit rows a request left, by its request id. */
   const auditRowsOf = async (requestId: string) =>

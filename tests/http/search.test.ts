@@ -108,7 +108,12 @@ describe("search (API §5)", () => {
     const bySource = await search({ embedding: q, top_k: 4, filter: { source: "a.pdf" } });
     expect(ids(bySource)).toEqual(nearest(q, 4, (c) => c.document_id === "doc-a"));
     const none = await search({ embedding: q, top_k: 4, filter: { source: "missing.pdf" } });
-    expect(none.body).toEqual({ results: [], exhausted: true });
+    expect(none.body).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "vector",
+      embedding_source: "request",
+    });
     const combined = await search({
       embedding: q,
       top_k: 100,
@@ -137,7 +142,12 @@ describe("search (API §5)", () => {
     expect(rare.body.exhausted).toBe(true);
 
     const stopwords = await search({ query: "the and of", top_k: 10 });
-    expect(stopwords.body).toEqual({ results: [], exhausted: true });
+    expect(stopwords.body).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "keyword",
+      embedding_source: null,
+    });
   });
 
   it("hybrid mode fuses both arms by reciprocal rank with the given weights", async () => {
@@ -228,14 +238,29 @@ describe("search (API §5)", () => {
     const other = await api.addTenant();
     const before = await tenantFingerprint(api.test.db, api.tenantId);
     const vector = await search({ embedding: [1, 1, 1], top_k: 5 }, other.keys.reader);
-    expect(vector.body).toEqual({ results: [], exhausted: true });
+    expect(vector.body).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "vector",
+      embedding_source: "request",
+    });
     const keyword = await search({ query: "zeppelin", top_k: 5 }, other.keys.reader);
-    expect(keyword.body).toEqual({ results: [], exhausted: true });
+    expect(keyword.body).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "keyword",
+      embedding_source: null,
+    });
     const filtered = await search(
       { query: "notes", embedding: [1, 1, 1], filter: { document_ids: ["doc-a"] } },
       other.keys.reader,
     );
-    expect(filtered.body).toEqual({ results: [], exhausted: true });
+    expect(filtered.body).toEqual({
+      results: [],
+      exhausted: true,
+      mode: "hybrid",
+      embedding_source: "request",
+    });
     expect(await tenantFingerprint(api.test.db, api.tenantId)).toBe(before);
   });
 

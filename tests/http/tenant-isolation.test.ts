@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessLevel } from "../../shared/db/database.ts";
 import { type ApiResponse, openTestApi, tenantFingerprint, type TestApi } from "../support/api.ts";
+import { standInProvider } from "../support/embedding-provider.ts";
 import {
   exampleUrl,
   type RouteExample,
@@ -79,7 +80,8 @@ describe("tenant isolation and suspension on every tenant route", () => {
   const examples = routeExamples(FIXTURE);
 
   beforeAll(async () => {
-    api = await openTestApi();
+    // With a provider, so that the embedding queue's routes answer as they do in production.
+    api = await openTestApi(provider.env, provider);
     await seedTenantA(api);
     b = await api.addTenant();
     const document = await api.request("GET", "/openapi.json", { key: null });
@@ -90,7 +92,11 @@ describe("tenant isolation and suspension on every tenant route", () => {
         `x 2 callers (other tenant, suspended tenant) = ${2 * cases} requests`,
     );
   });
-  afterAll(() => api?.close());
+  const provider = standInProvider();
+  afterAll(async () => {
+    await api?.close();
+    await provider.standIn.close();
+  });
 
   it("has an example for every tenant route of the OpenAPI document, and no other", () => {
     expect(routes.length).toBeGreaterThan(0);

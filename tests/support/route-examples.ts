@@ -104,6 +104,7 @@ export function routeExamples(fixture: TenantFixture): RouteExample[] {
     ...chunkExamples(fixture),
     ...cacheExamples(fixture),
     ...searchExamples(fixture),
+    ...embeddingQueueExamples(fixture),
     ...graphExamples(fixture),
     ...graphBatchExamples(fixture),
     ...lightragExamples(fixture),
@@ -274,20 +275,34 @@ function cacheExamples(f: TenantFixture): RouteExample[] {
   ];
 }
 
+/** The embedding queue: each tenant sees and refills its own. */
+function embeddingQueueExamples(f: TenantFixture): RouteExample[] {
+  return [
+    { ...at("GET /embeddings/queue"), case: "the caller's queue", foreign: OWN_VIEW },
+    {
+      ...at("POST /embeddings/queue"),
+      case: "queue the owner's document again",
+      body: { document_ids: [f.documentId] },
+      foreign: NO_EFFECT,
+    },
+  ];
+}
+
 function searchExamples(f: TenantFixture): RouteExample[] {
-  const nothing = empty({ results: [], exhausted: true });
+  const nothing = (mode: string, embedding_source: string | null) =>
+    empty({ results: [], exhausted: true, mode, embedding_source });
   return [
     {
       ...at("POST /search"),
       case: "keyword",
       body: { query: f.keyword, mode: "keyword" },
-      foreign: nothing,
+      foreign: nothing("keyword", null),
     },
     {
       ...at("POST /search"),
       case: "vector",
       body: { embedding: f.chunkEmbedding, mode: "vector", include_embedding: true },
-      foreign: nothing,
+      foreign: nothing("vector", "request"),
     },
     {
       ...at("POST /search"),
@@ -297,7 +312,7 @@ function searchExamples(f: TenantFixture): RouteExample[] {
         embedding: f.chunkEmbedding,
         filter: { document_ids: [f.documentId] },
       },
-      foreign: nothing,
+      foreign: nothing("hybrid", "request"),
     },
     {
       ...at("POST /entities/search"),
