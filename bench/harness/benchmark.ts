@@ -51,7 +51,12 @@ export interface Results {
   readonly markdown: string;
   /** A smoke or tuning run: it writes `<name>-quick.md`, never the committed `<name>.md`. */
   readonly partial: boolean;
-  /** Written beside a full run's Markdown as `<name>.json`. */
+  /**
+   * A variant of the benchmark measured apart (another embedding): its results file is
+   * `<name>-<variant>.md` (or `<name>-<variant>-quick.md`), so it never replaces the main one.
+   */
+  readonly variant?: string;
+  /** Written beside a full run's Markdown as `<name>.json` (`<name>-<variant>.json`). */
   readonly json?: unknown;
   /** Printed instead of the Markdown (e.g. one JSON line for scripts). */
   readonly stdout?: string;
@@ -116,9 +121,10 @@ async function runBenchmark<Options>(
   };
   try {
     const results = await benchmark.measure(options, run);
-    const file = await writeResults(benchmark.name, results.partial, results.markdown);
+    const name = results.variant ? `${benchmark.name}-${results.variant}` : benchmark.name;
+    const file = await writeResults(name, results.partial, results.markdown);
     if (results.json !== undefined && !results.partial) {
-      progress(`written to ${(await writeJsonResults(benchmark.name, results.json)).pathname}`);
+      progress(`written to ${(await writeJsonResults(name, results.json)).pathname}`);
     }
     console.log(results.stdout ?? await Deno.readTextFile(file));
     progress(`written to ${file.pathname}`);

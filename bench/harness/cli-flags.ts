@@ -83,6 +83,21 @@ export function optionalWeightFlag(flags: ParsedFlags, name: string): number | u
   return value;
 }
 
+/** A flag whose value must be one of `allowed`, or `fallback` when absent. */
+export function choiceFlag<T extends string>(
+  flags: ParsedFlags,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const text = flags.values.get(name);
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not ${text}`);
+  }
+  return text as T;
+}
+
 /** A comma-separated list flag whose items must be among `allowed`, or all of them when absent. */
 export function listFlag<T extends string>(
   flags: ParsedFlags,

@@ -1,14 +1,15 @@
 /**
  * `deno task bench scifact`: how well pgrag's search ranks real scientific abstracts for real
- * claims (BEIR SciFact), per search mode and against plain-SQL baselines. See SCIFACT_ABOUT;
- * the report is bench/results/scifact.md (or one JSON line on stdout with --json).
+ * claims (BEIR SciFact), per search mode and against plain-SQL baselines. See options.ts's ABOUT;
+ * the report is bench/results/scifact.md, scifact-local.md with --embedding local (or one JSON
+ * line on stdout with --json).
  */
 import { vectorLiteral } from "../../shared/vector-text.ts";
 import { defineBenchmark } from "../harness/benchmark.ts";
 import { machineFacts } from "../harness/machine-facts.ts";
 import { readSciFact } from "../harness/scifact-files.ts";
 import { chunkContent, prepareSciFactDatabase, schemaVersion } from "./database.ts";
-import { fitEmbedder } from "./embedding.ts";
+import { createSciFactEmbedder } from "./embedders.ts";
 import { evaluate, type EvaluationQuery, latencyAt, type ModeResult } from "./evaluate.ts";
 import { isFullRun, sciFactCli, type SciFactOptions } from "./options.ts";
 import { renderSciFactJson, renderSciFactReport } from "./report.ts";
@@ -29,15 +30,16 @@ export const scifact = defineBenchmark<SciFactOptions>({
   ...sciFactCli,
   async measure(options, run) {
     const data = await readSciFact(options.dataDir);
-    const embedder = fitEmbedder(
+    const embedder = createSciFactEmbedder(
+      options.embedding,
       data.corpus.map((doc) => chunkContent(doc.title, doc.text)),
       EMBEDDING_DIM,
     );
-    const queries: EvaluationQuery[] = data.queries.slice(0, options.limitQueries).map((
+    const judged = data.queries.slice(0, options.limitQueries);
+    const queryVectors = await embedder.embed(judged.map((query) => query.text));
+    const queries: EvaluationQuery[] = judged.map((query, i) => ({
       query,
-    ) => ({
-      query,
-      prepared: { text: query.text, embedding: vectorLiteral(embedder.embed(query.text)) },
+      prepared: { text: query.text, embedding: vectorLiteral(queryVectors[i]) },
       relevant: data.relevant.get(query.id)!,
     }));
     const database = await prepareSciFactDatabase(run, data, embedder, options);
@@ -77,6 +79,8 @@ export const scifact = defineBenchmark<SciFactOptions>({
     const report = {
       facts,
       options,
+      embedder,
+      database: database.name,
       queries: queries.length,
       documents: data.corpus.length,
       results,
@@ -87,6 +91,7 @@ export const scifact = defineBenchmark<SciFactOptions>({
     return {
       markdown: renderSciFactReport(report),
       partial: !isFullRun(options),
+      variant: embedder.variant,
       stdout: options.json ? renderSciFactJson(report) : undefined,
     };
   },

@@ -1,9 +1,9 @@
 /**
- * The benchmark's own database, `pgrag_scifact`: one tenant with the SciFact corpus, one
- * document and one chunk per abstract, written as pgrag writes them. Loading takes a while
- * (embedding, writing, HNSW build), so the database is kept between runs
- * (harness/reusable-database.ts) while it holds this corpus embedded with this embedding
- * version, and rebuilt on --reload.
+ * The benchmark's own database, `pgrag_scifact` (`pgrag_scifact_<variant>` for another
+ * embedder): one tenant with the SciFact corpus, one document and one chunk per abstract,
+ * written as pgrag writes them. Loading takes a while (embedding, writing, HNSW build), so the
+ * database is kept between runs (harness/reusable-database.ts) while it holds this corpus
+ * embedded with this embedding version, and rebuilt on --reload.
  */
 import type postgres from "postgres";
 import { vectorLiteral } from "../../shared/vector-text.ts";
@@ -13,9 +13,10 @@ import type { SciFact } from "../harness/scifact-files.ts";
 import { createTenant } from "../harness/tenants.ts";
 import { buildVectorIndex, dropVectorIndex } from "../harness/vector-index.ts";
 import { type TenantDocument, writeDocuments } from "../harness/write-documents.ts";
-import { type Embedder, EMBEDDING_VERSION } from "./embedding.ts";
+import type { SciFactEmbedder } from "./embedders.ts";
 
 export interface SciFactDatabase {
+  readonly name: string;
   readonly url: string;
   readonly tenantId: string;
   /** Seconds spent loading in this run; 0 when the database was reused. */
@@ -30,16 +31,16 @@ interface Marker {
 export async function prepareSciFactDatabase(
   run: Run,
   data: SciFact,
-  embedder: Embedder,
+  embedder: SciFactEmbedder,
   options: { readonly reload: boolean },
 ): Promise<SciFactDatabase> {
-  const { url, marker, reused } = await prepareDatabase<Marker>(run, {
-    name: "pgrag_scifact",
+  const { name, url, marker, reused } = await prepareDatabase<Marker>(run, {
+    name: embedder.variant ? `pgrag_scifact_${embedder.variant}` : "pgrag_scifact",
     embeddingDim: embedder.dimension,
-    fingerprint: JSON.stringify({ embedding: EMBEDDING_VERSION, corpus: data.corpusSha256 }),
+    fingerprint: JSON.stringify({ embedding: embedder.model, corpus: data.corpusSha256 }),
     reuse: !options.reload,
     contents: `${data.corpus.length} documents`,
-    load: (sql) => load(sql, data, embedder),
+    load: (sql) => load(run, sql, data, embedder),
     async check(sql, { tenantId }) {
       const [{ chunks }] = await sql<{ chunks: number }[]>`
         select count(*)::integer as chunks from pgrag.chunks
@@ -49,31 +50,45 @@ export async function prepareSciFactDatabase(
         : `${chunks} embedded chunks, not ${data.corpus.length}`;
     },
   });
-  return { url, tenantId: marker.tenantId, loadSeconds: reused ? 0 : marker.loadSeconds };
+  return { name, url, tenantId: marker.tenantId, loadSeconds: reused ? 0 : marker.loadSeconds };
 }
 
 /**
- * Writes the corpus into a fresh tenant with the vector index dropped, builds the index over all
- * of it at once (much faster than inserting into the graph row by row) and vacuums.
+ * Embeds the corpus, writes it into a fresh tenant with the vector index dropped, builds the
+ * index over all of it at once (much faster than inserting into the graph row by row) and
+ * vacuums. The embedding time counts in the load time, as it would in an ingest.
  */
-async function load(sql: postgres.Sql, data: SciFact, embedder: Embedder): Promise<Marker> {
+async function load(
+  run: Run,
+  sql: postgres.Sql,
+  data: SciFact,
+  embedder: SciFactEmbedder,
+): Promise<Marker> {
   const started = performance.now();
+  const vectors = await embedder.embed(data.corpus.map((doc) => chunkContent(doc.title, doc.text)));
+  run.progress(
+    `embedded ${data.corpus.length} abstracts with ${embedder.choice} in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   const tenantId = await createTenant(sql, { name: "SciFact", slug: "scifact" });
   const index = await dropVectorIndex(sql);
-  await writeDocuments(sql, documents(tenantId, data, embedder));
+  await writeDocuments(sql, documents(tenantId, data, vectors));
   await buildVectorIndex(sql, index);
   await sql`vacuum analyze pgrag.documents`;
   await sql`vacuum analyze pgrag.chunks`;
   return { tenantId, loadSeconds: (performance.now() - started) / 1000 };
 }
 
-/** Each abstract as a document with one chunk, embedded as it is written. */
+/**
+ * Each abstract as a document with one chunk and its vector; the vectors' text is made as each
+ * batch is written, so only one batch of it is in memory.
+ */
 function* documents(
   tenantId: string,
   data: SciFact,
-  embedder: Embedder,
+  vectors: readonly Float32Array[],
 ): Generator<TenantDocument> {
-  for (const doc of data.corpus) {
+  for (const [i, doc] of data.corpus.entries()) {
     const content = chunkContent(doc.title, doc.text);
     yield {
       tenantId,
@@ -85,7 +100,7 @@ function* documents(
           id: doc.id,
           content,
           chunk_index: 0,
-          embedding: vectorLiteral(embedder.embed(content)),
+          embedding: vectorLiteral(vectors[i]),
         }],
       },
     };

@@ -1,12 +1,14 @@
 /** The flags of `deno task bench scifact`, declared and checked in one place. */
 import type { BenchmarkCli } from "../harness/benchmark.ts";
 import {
+  choiceFlag,
   listFlag,
   optionalIntFlag,
   optionalWeightFlag,
   type ParsedFlags,
 } from "../harness/cli-flags.ts";
 import { SCIFACT_DATA_FLAG, sciFactDir } from "../harness/scifact-files.ts";
+import { EMBEDDING_CHOICES, type EmbeddingChoice } from "./embedders.ts";
 import { RETRIEVER_IDS, type RetrieverId, type SearchParameters } from "./retrievers.ts";
 
 export interface SciFactOptions {
@@ -14,6 +16,7 @@ export interface SciFactOptions {
   /** Evaluate only the first N judged queries. */
   readonly limitQueries?: number;
   readonly modes: readonly RetrieverId[];
+  readonly embedding: EmbeddingChoice;
   readonly json: boolean;
   readonly reload: boolean;
   readonly dataDir: URL;
@@ -27,7 +30,8 @@ const ABOUT =
   `Retrieval quality on BEIR SciFact (train split: 809 judged queries over 5,183 abstracts):
 nDCG@10, recall@100 and MRR@10 per mode, with p50/p95 latency. Loads the corpus once into
 the database pgrag_scifact (one tenant, one chunk per abstract, hashed word + trigram
-embeddings) and reuses it while the corpus and embedding version are unchanged.
+embeddings; pgrag_scifact_local with --embedding local) and reuses it while the corpus and
+embedding version are unchanged.
 
 Modes (--modes, comma-separated; default all):
   ${RETRIEVER_IDS.join(", ")}
@@ -36,8 +40,14 @@ Modes (--modes, comma-separated; default all):
 const FLAGS = [
   { name: "limit-queries", value: "N", help: "only the first N judged queries" },
   { name: "modes", value: "LIST", help: "the modes to evaluate" },
+  {
+    name: "embedding",
+    value: "NAME",
+    help: `what embeds chunks and queries: ${EMBEDDING_CHOICES.join(" or ")} (default stand-in)\n` +
+      "stand-in: hashed words + trigrams; local: pgrag's offline GloVe provider",
+  },
   { name: "json", help: "print the metrics as one JSON line instead of the Markdown" },
-  { name: "reload", help: "rebuild pgrag_scifact even when it could be reused" },
+  { name: "reload", help: "rebuild the database even when it could be reused" },
   {
     name: "rrf-k",
     value: "N",
@@ -60,13 +70,15 @@ const FLAGS = [
 const QUICK = `--limit-queries ${QUICK_QUERIES}`;
 
 const NOTES = `Only a run of every mode over every query with the function's defaults writes
-bench/results/scifact.md; any other (a smoke or tuning run) writes scifact-quick.md.`;
+bench/results/scifact.md (scifact-local.md with --embedding local); any other (a smoke or
+tuning run) writes scifact-quick.md (scifact-local-quick.md).`;
 
 function sciFactOptions(flags: ParsedFlags, quick: boolean): SciFactOptions {
   return {
     quick,
     limitQueries: optionalIntFlag(flags, "limit-queries") ?? (quick ? QUICK_QUERIES : undefined),
     modes: listFlag(flags, "modes", RETRIEVER_IDS),
+    embedding: choiceFlag(flags, "embedding", EMBEDDING_CHOICES, "stand-in"),
     json: flags.switches.has("json"),
     reload: flags.switches.has("reload"),
     dataDir: sciFactDir(flags),

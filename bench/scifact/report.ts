@@ -7,12 +7,15 @@ import { describeMachine, type MachineFacts } from "../harness/machine-facts.ts"
 import { isFullRun, type SciFactOptions } from "./options.ts";
 import type { ModeResult } from "./evaluate.ts";
 import { MATCH_COUNT } from "./retrievers.ts";
-import { EMBEDDING_VERSION } from "./embedding.ts";
+import type { SciFactEmbedder } from "./embedders.ts";
 import { bulletList, formatInt, markdownReport, markdownTable } from "../harness/markdown.ts";
 
 export interface SciFactReport {
   readonly facts: MachineFacts;
   readonly options: SciFactOptions;
+  readonly embedder: SciFactEmbedder;
+  /** The database the corpus was loaded into. */
+  readonly database: string;
   readonly queries: number;
   readonly documents: number;
   readonly results: readonly ModeResult[];
@@ -45,7 +48,7 @@ export function renderSciFactJson(report: SciFactReport): string {
     split: "train",
     queries: report.queries,
     parameters: report.options.parameters,
-    embedding: EMBEDDING_VERSION,
+    embedding: report.embedder.model,
     schema: report.schema,
     modes,
     skipped: report.skipped,
@@ -53,7 +56,7 @@ export function renderSciFactJson(report: SciFactReport): string {
 }
 
 export function renderSciFactReport(report: SciFactReport): string {
-  const { options } = report;
+  const { options, embedder } = report;
   const limited = options.limitQueries !== undefined;
   const table = markdownTable(
     [
@@ -90,7 +93,8 @@ export function renderSciFactReport(report: SciFactReport): string {
     `${limited ? ` (the first ${formatInt(report.queries)} only)` : ""} over ` +
     `${formatInt(report.documents)} abstracts, one chunk each, top ${MATCH_COUNT} per query. ` +
     `\`hybrid_search\` arguments: ${describeParameters(options)}; schema ` +
-    `\`${report.schema}\`.`,
+    `\`${report.schema}\`. Chunks and queries embedded with **${embedder.choice}** ` +
+    `(model \`${embedder.model}\`).`,
     table,
     ...targetLines(report.results),
     `Reference: BEIR's BM25 scores nDCG@10 ${BEIR_BM25_TEST_NDCG10} on SciFact's *test* ` +
@@ -98,17 +102,7 @@ export function renderSciFactReport(report: SciFactReport): string {
     "they are comparable with each other and only roughly with that reference.",
   ], [
     { heading: "Modes", paragraphs: [bulletList(modes)] },
-    {
-      heading: "The embedding is lexical, not semantic",
-      paragraphs: [
-        "No embedding model can be downloaded here, so chunks and queries are embedded with a " +
-        `deterministic stand-in (\`${EMBEDDING_VERSION}\`): words and character trigrams hashed ` +
-        "into 1536 signed buckets, weighted by log(1 + tf) × idf from the corpus (words above " +
-        "trigrams) and L2-normalised. It rewards shared words and word parts, never meaning, so " +
-        "`vector` is a second lexical ranker and `hybrid` fuses two lexical signals: its gain " +
-        "over `keyword` says how well fusion works, not what a real embedding model would add.",
-      ],
-    },
+    { heading: embedder.about.heading, paragraphs: [embedder.about.text] },
     { heading: "What the search function did", paragraphs: [oddities(report.results)] },
     {
       heading: "How it was measured",
@@ -120,7 +114,7 @@ export function renderSciFactReport(report: SciFactReport): string {
         "API role and the tenant (`set_config('role', 'pgrag_api', true)`), as a pgrag request " +
         "does; latency is that whole transaction seen from the client, after " +
         "5 untimed warm-up queries per mode. Query embeddings are computed before the clock.",
-        `Database \`pgrag_scifact\`, migrated with the project's runner and written as pgrag ` +
+        `Database \`${report.database}\`, migrated with the project's runner and written as pgrag ` +
         "writes (pgrag.upsert_documents); " +
         (report.loadSeconds > 0
           ? `loaded in this run in ${report.loadSeconds.toFixed(0)} s.`
