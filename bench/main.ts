@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, Entry> = {
     summary: "knowledge graph: pgrag plain tables vs Apache AGE driven as LightRAG does",
     load: async () => (await import("./graph/benchmark.ts")).graph,
   },
+  embedding: {
+    summary: "automatic embedding: chunks/s of the queue's workers against the provider's floor",
+    load: async () => (await import("./embedding/benchmark.ts")).embedding,
+  },
   lightrag: {
     summary: "LightRAG-style SciFact ingest: the Python adapter over HTTP vs LightRAG's PG pattern",
     load: async () => (await import("./lightrag/benchmark.ts")).lightrag,

@@ -22,11 +22,15 @@ const CHUNKS_PER_CALL = 500;
 
 /**
  * Writes the documents in calls of about CHUNKS_PER_CALL chunks, one tenant a call; they are
- * read lazily, so only one batch's vectors are in memory. Returns the chunks written.
+ * read lazily, so only one batch's vectors are in memory. With `embedding: "auto"` each call
+ * asks for automatic embedding as `POST /documents` does by default when a provider is
+ * configured, so chunks without an embedding are queued for the worker. Returns the chunks
+ * written.
  */
 export async function writeDocuments(
   sql: postgres.Sql,
   documents: Iterable<TenantDocument>,
+  { embedding = "none" }: { embedding?: "auto" | "none" } = {},
 ): Promise<number> {
   let tenantId = "";
   let batch: DocumentInput[] = [];
@@ -36,10 +40,12 @@ export async function writeDocuments(
     if (batch.length === 0) return;
     const rows = await documentBatch(batch, DEFAULT_CHUNKING);
     const [chunkJson, embeddings] = embeddingsApart(rows.chunks);
-    await inTenant(sql, tenantId, (tx) =>
-      tx`
+    await inTenant(sql, tenantId, async (tx) => {
+      if (embedding === "auto") await tx`select set_config('pgrag.embedding', 'auto', true)`;
+      await tx`
         select pgrag.upsert_documents(${JSON.stringify(rows.documents)}::text::json,
-                                      ${chunkJson}::text::json, ${embeddings}::text)`);
+                                      ${chunkJson}::text::json, ${embeddings}::text)`;
+    });
     written += chunks;
     batch = [];
     chunks = 0;

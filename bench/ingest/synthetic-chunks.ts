@@ -100,7 +100,16 @@ function sentence(random: Random): string {
 
 /** A chunk of 100 to 200 words (the last sentence may run a few words over). */
 function chunkText(random: Random): { text: string; words: number } {
-  const target = randomInt(random, 100, 200);
+  return syntheticText(random, 100, 200);
+}
+
+/** Sentences of `minWords` to `maxWords` words in all (the last may run a few words over). */
+export function syntheticText(
+  random: Random,
+  minWords: number,
+  maxWords: number,
+): { text: string; words: number } {
+  const target = randomInt(random, minWords, maxWords);
   const sentences: string[] = [];
   let words = 0;
   while (words < target) {

@@ -45,7 +45,7 @@ const BACKOFF_CAP_MS = 8_000;
 /** Beyond this a Retry-After is better handed to the caller than waited out inside a request. */
 const RETRY_AFTER_CAP_SECONDS = 60;
 /** Two calls in flight halve a large document's latency without tripping per-key rate limits. */
-const CONCURRENT_CALLS = 2;
+export const CONCURRENT_CALLS = 2;
 
 type Attempt = { answer: EmbeddingsAnswer } | { failure: string; retryAfterSeconds?: number };
 
