@@ -17,6 +17,7 @@ const NO_PROVIDER = {
 const MAX_DRAIN_MS = 600_000;
 
 const QueueStatus = z.object({
+  tenant_id: z.string(),
   provider: z.string().nullable().describe("the server's embedding provider; null without one"),
   model: z.string().nullable(),
   queued: z.number().int().describe("chunks waiting for their embedding (claimed ones included)"),

@@ -234,6 +234,12 @@ begin
   )
   select count(*), array_agg(distinct document_id) into embedded, document_ids from stored;
 
+  -- Two workers storing a document's last chunks at once would each see the other's still
+  -- without embedding and neither would mark the document. Completions of one tenant take turns
+  -- from here to their commit: the statement below then sees every earlier completion, and it
+  -- comes after the chunk rows are locked, so the turns cannot deadlock with them.
+  perform pg_advisory_xact_lock(2026120401, hashtext(pgrag.current_tenant_id()::text));
+
   with done as (
     update pgrag.documents d set status = 'processed', error_msg = null
      where d.tenant_id = pgrag.current_tenant_id()
@@ -295,13 +301,14 @@ comment on function pgrag.fail_embeddings(text[], text, boolean, integer, intege
   'Records a provider failure on claimed entries: retried later, or failed with their documents.';
 grant execute on function pgrag.fail_embeddings(text[], text, boolean, integer, integer) to pgrag_api;
 
--- Contract: the current tenant's queue: {queued, claimed, failed, oldest_enqueued_at}.
+-- Contract: the current tenant's queue: {tenant_id, queued, claimed, failed, oldest_enqueued_at}.
 create or replace function pgrag.embedding_queue_status()
 returns json
 language sql
 stable
 as $$
   select json_build_object(
+    'tenant_id', pgrag.current_tenant_id(),
     'queued', count(*) filter (where not q.failed),
     'claimed', count(*) filter (where not q.failed and q.claimed_until >= now()),
     'failed', count(*) filter (where q.failed),
