@@ -1203,6 +1203,7 @@ export interface components {
             }[];
         };
         EmbeddingQueueStatus: {
+            tenant_id: string;
             /** @description the server's embedding provider; null without one */
             provider: string | null;
             model: string | null;
@@ -1508,7 +1509,12 @@ export interface components {
             };
         };
         KvQuery: {
-            /** @description records whose value contains this object (jsonb @>) */
+            /**
+             * @description records whose value contains this object (jsonb @>)
+             * @example {
+             *       "lang": "en"
+             *     }
+             */
             match?: {
                 [key: string]: unknown;
             };

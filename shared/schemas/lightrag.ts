@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { embeddingSchema } from "./embedding.ts";
-import { fieldSchemas, nullableItem, storableJson } from "./fields.ts";
+import { fieldSchemas, jsonObjectSchema, nullableItem, storableJson } from "./fields.ts";
 
 /** Namespaces as LightRAG names them (`full_docs`, `text_chunks`, `doc_status`, `entities`...). */
 const namespace = z.string().regex(
@@ -28,7 +28,14 @@ const record = z.custom<Record<string, unknown>>(
 export function lightragSchemas(config: Config) {
   const { id, idList, metadata, plainText } = fieldSchemas(config.limits);
   const embedding = embeddingSchema(config.embeddingDim);
-  const Entries = z.record(id, record).refine(
+  // What is stored is bounded in depth and keys like any free-form object (a read path must be
+  // able to serialize it again), in size only by the body limit.
+  const recordInput = jsonObjectSchema({
+    metadataBytes: config.bodyLimitBytes,
+    jsonDepth: config.limits.jsonDepth,
+    jsonKeys: config.limits.jsonKeys,
+  });
+  const Entries = z.record(id, recordInput).refine(
     (entries) => {
       const count = Object.keys(entries).length;
       return count >= 1 && count <= config.limits.batchItems;
@@ -42,7 +49,7 @@ export function lightragSchemas(config: Config) {
     // Not record.nullable(): the generator drops nullability from a custom schema.
     KvItems: z.object({ items: z.array(nullableItem(record)) }).openapi("KvItems"),
     QueryKv: z.strictObject({
-      match: record.optional().describe("records whose value contains this object (jsonb @>)"),
+      match: metadata.optional().describe("records whose value contains this object (jsonb @>)"),
       sort_field: id.optional().describe("a field of the record to sort by; the id by default"),
       descending: z.boolean().default(false),
       offset: z.number().int().min(0).max(10_000_000).default(0)
