@@ -166,11 +166,10 @@ export function renderEmbeddingReport(report: EmbeddingReport): string {
         "is processed, or when the queue has been empty for a second with documents still " +
         "`processing`: those are counted under Unprocessed, and the cell fails its check.",
         checks,
-        "Documents left `processing` with every chunk embedded and no queue entry are a race in " +
-        "`pgrag.complete_embeddings` (sql/logic/35_embedding_queue.sql): each completion marks " +
-        "a document processed only if no chunk of it still lacks an embedding, read in its own " +
-        "READ COMMITTED snapshot, so two loops storing a document's last chunks at once each " +
-        "see the other's chunks still empty, and neither marks it. Nothing visits it again.",
+        "Unprocessed counts what the cells with several loops found before completions of one " +
+        "tenant took turns (`pgrag.complete_embeddings`): two loops storing a document's last " +
+        "chunks at once each saw the other's still without embedding, and neither marked the " +
+        "document; tests/db/embedding-queue.test.ts now holds that race.",
       ],
     },
   ]);
