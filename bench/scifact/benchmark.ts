@@ -10,6 +10,7 @@ import { machineFacts } from "../harness/machine-facts.ts";
 import { readSciFact } from "../harness/scifact-files.ts";
 import { chunkContent, prepareSciFactDatabase, schemaVersion } from "./database.ts";
 import { createSciFactEmbedder } from "./embedders.ts";
+import { measureApiLatency, renderApiLatency } from "./api-latency.ts";
 import { evaluate, type EvaluationQuery, latencyAt, type ModeResult } from "./evaluate.ts";
 import { isFullRun, sciFactCli, type SciFactOptions } from "./options.ts";
 import { renderSciFactJson, renderSciFactReport } from "./report.ts";
@@ -76,6 +77,13 @@ export const scifact = defineBenchmark<SciFactOptions>({
       results.push(result);
     }
 
+    // Through the API only where the SQL it is compared with was measured.
+    const speedModes = results.filter((result) => result.p50Top10Ms !== undefined);
+    const api = functionPresent && speedModes.length === TOP10_LATENCY_MODES.length
+      ? await measureApiLatency(sql, database.url, database.tenantId, queries)
+      : null;
+    if (api) run.progress(`through the API: ${api.cases.length} cases`);
+
     const report = {
       facts,
       options,
@@ -89,7 +97,7 @@ export const scifact = defineBenchmark<SciFactOptions>({
       schema: await schemaVersion(sql),
     };
     return {
-      markdown: renderSciFactReport(report),
+      markdown: renderSciFactReport(report) + (api ? `\n${renderApiLatency(api, results)}` : ""),
       partial: !isFullRun(options),
       variant: embedder.variant,
       stdout: options.json ? renderSciFactJson(report) : undefined,

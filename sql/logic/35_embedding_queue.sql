@@ -146,10 +146,10 @@ returns json
 language plpgsql
 as $$
 declare
-  budget json := pgrag.budget_status();
+  budget json := pgrag.spent_enforced_budget();
   claimed json;
 begin
-  if (budget ->> 'enforce_budget')::boolean and budget ->> 'budget_status' = 'exceeded' then
+  if budget is not null then
     with paused as (
       update pgrag.embedding_queue q set not_before = now() + interval '5 minutes'
        where q.tenant_id = pgrag.current_tenant_id() and not q.failed

@@ -309,6 +309,31 @@ comment on function pgrag.budget_status() is
   'Month-to-date spend of the current tenant against its monthly budget.';
 grant execute on function pgrag.budget_status() to pgrag_api;
 
+-- Contract: budget_status() when the current tenant enforces its monthly budget and this month's
+-- spend has reached it; null otherwise. Most tenants enforce none, and for them the month's spend
+-- is not summed: every search and write asks, and the sum grows with the month's ledger.
+create or replace function pgrag.spent_enforced_budget()
+returns json
+language plpgsql
+stable
+as $$
+declare
+  status json;
+begin
+  if not exists (select from pgrag.tenants t
+                  where t.id = pgrag.current_tenant_id()
+                    and t.monthly_budget_usd is not null
+                    and t.settings ->> 'enforce_budget' = 'true') then
+    return null;
+  end if;
+  status := pgrag.budget_status();
+  return case when status ->> 'budget_status' = 'exceeded' then status end;
+end
+$$;
+comment on function pgrag.spent_enforced_budget() is
+  'The budget status while the current tenant is over an enforced monthly budget, else null.';
+grant execute on function pgrag.spent_enforced_budget() to pgrag_api;
+
 -- Contract: raises PR402 when the current tenant's settings say enforce_budget and this month's
 -- spend has reached the budget. Routes that spend money downstream call it first.
 create or replace function pgrag.enforce_budget()
@@ -317,9 +342,9 @@ language plpgsql
 stable
 as $$
 declare
-  status json := pgrag.budget_status();
+  status json := pgrag.spent_enforced_budget();
 begin
-  if (status ->> 'enforce_budget')::boolean and status ->> 'budget_status' = 'exceeded' then
+  if status is not null then
     raise exception 'the monthly budget of % USD is spent (% USD this month)',
       status ->> 'budget_usd', status ->> 'month_to_date_cost' using errcode = 'PR402';
   end if;
