@@ -112,7 +112,9 @@ grant execute on function pgrag.queue_missing_embeddings(text[]) to pgrag_api;
 
 -- Contract: up to `max_tenants` tenant ids with queue entries that may be claimed now, the longest
 -- waiting first. It reads every tenant's queue (as pgrag_maintenance) and returns ids only: the
--- worker then works in each tenant's own scope.
+-- worker then works in each tenant's own scope. The tenants with entries are found by skipping
+-- through the claim index from one tenant to the next, so a pass costs the number of tenants
+-- waiting, not the length of their backlog.
 create or replace function pgrag.embedding_tenants(max_tenants integer)
 returns uuid[]
 language sql
@@ -120,16 +122,30 @@ stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(w.tenant_id order by w.due), '{}')
-    from (select q.tenant_id, min(q.not_before) as due
-            from pgrag.embedding_queue q
-            join pgrag.tenants t on t.id = q.tenant_id and t.status = 'active'
-           where not q.failed
-             and q.not_before <= now()
-             and (q.claimed_until is null or q.claimed_until < now())
-           group by q.tenant_id
-           order by due
-           limit max_tenants) w
+  with recursive waiting as (
+    (select q.tenant_id from pgrag.embedding_queue q where not q.failed
+      order by q.tenant_id limit 1)
+    union all
+    select (select q.tenant_id from pgrag.embedding_queue q
+             where not q.failed and q.tenant_id > w.tenant_id
+             order by q.tenant_id limit 1)
+      from waiting w
+     where w.tenant_id is not null
+  )
+  select coalesce(array_agg(d.tenant_id order by d.due), '{}')
+    from (select w.tenant_id, due.at as due
+            from waiting w
+            join pgrag.tenants t on t.id = w.tenant_id and t.status = 'active'
+            cross join lateral (
+              select min(q.not_before) as at
+                from pgrag.embedding_queue q
+               where q.tenant_id = w.tenant_id
+                 and not q.failed
+                 and q.not_before <= now()
+                 and (q.claimed_until is null or q.claimed_until < now())) due
+           where due.at is not null
+           order by due.at
+           limit max_tenants) d
 $$;
 comment on function pgrag.embedding_tenants(integer) is
   'The active tenants with embedding work due now, longest waiting first (ids only).';
