@@ -33,11 +33,18 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = options.port ?? freePort();
   const logs = options.onLog ? "piped" : "null";
-  const permissions = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
+  // As `deno task start` runs it: the request's signal aborts only when the client goes away.
+  const flags = [
+    "--unstable-no-legacy-abort",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--allow-write",
+  ];
   const child = new Deno.Command(Deno.execPath(), {
     args: options.bundle
-      ? ["run", "--no-config", "--no-lock", ...permissions, options.bundle]
-      : ["run", ...permissions, ENTRYPOINT],
+      ? ["run", "--no-config", "--no-lock", ...flags, options.bundle]
+      : ["run", ...flags, ENTRYPOINT],
     cwd: options.bundle ? dirname(options.bundle) : undefined,
     env: { PORT: String(port), ...options.env },
     stdin: "null",
