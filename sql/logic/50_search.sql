@@ -263,6 +263,9 @@ grant execute on function pgrag.lexeme_frequencies(text[]) to pgrag_search;
 -- filter narrows the results without changing the weight of a term. Term frequencies come from
 -- content_tsv's positions, narrowed to the query's lexemes in C (setweight + ts_filter), and a
 -- chunk's length is its number of distinct lexemes, which length(tsvector) answers directly.
+-- A query of more than 64 distinct lexemes keeps its 64 rarest: every lexeme scored is a share
+-- of every candidate's work (a query of 1,000 lexemes took 1.4 s over SciFact's 5,183 abstracts),
+-- and the commonest weigh least.
 create or replace function pgrag.keyword_arm(
   query_text text, filter jsonb, pool integer,
   out chunk_ids text[], out scores double precision[])
@@ -275,6 +278,7 @@ declare
   tenant uuid := pgrag.current_tenant_id();
   k1 constant double precision := 1.2;
   b constant double precision := 0.75;
+  max_lexemes constant integer := 64;
   chunk_count double precision;
   average_length double precision;
   lexemes text[];
@@ -306,6 +310,9 @@ begin
   if lexemes is null then
     return;
   end if;
+  lexemes := lexemes[1:max_lexemes];
+  weights := weights[1:max_lexemes];
+  frequencies := frequencies[1:max_lexemes];
   score_sql := format($sql$
     with occurrences as (
       select c.id, length(c.content_tsv) as lexeme_count, h.lexeme,

@@ -136,6 +136,29 @@ describe("keyword arm ranking", () => {
     }, 120_000);
   }
 
+  it("ranks a query of more than 64 lexemes as its 64 rarest alone", async () => {
+    // Every word of the vocabulary: the rarest 64 by document frequency (ties by lexeme), as
+    // the arm orders them, make the reference's query.
+    const everyWord = VOCABULARY.join(" ");
+    const [rarest] = await as([{
+      text: `select string_agg(lexeme, ' ' order by chunks, lexeme) as text
+               from (select lexeme, chunks from pgrag.keyword_lexemes
+                      where lexeme in (select json_array_elements_text($1::text::json))
+                        and chunks > 0
+                      order by chunks, lexeme limit 64) r`,
+      params: [JSON.stringify(VOCABULARY)],
+    }]);
+    const [long, reference] = await as([
+      {
+        text: "select chunk_id as id, score from pgrag.hybrid_search($1, null, 10, '{}', 'keyword')",
+        params: [everyWord],
+      },
+      { text: REFERENCE_BM25_SQL, params: [rarest[0].text, null, 10] },
+    ]);
+    expect(long).toHaveLength(10);
+    expect(long.map((row) => row.id)).toEqual(reference.map((row) => row.id));
+  });
+
   it("has ties in the corpus and answers a query of words no chunk holds with nothing", async () => {
     const [ties, none] = await as([
       {
