@@ -150,7 +150,8 @@ describe("keyword arm ranking", () => {
     }]);
     const [long, reference] = await as([
       {
-        text: "select chunk_id as id, score from pgrag.hybrid_search($1, null, 10, '{}', 'keyword')",
+        text:
+          "select chunk_id as id, score from pgrag.hybrid_search($1, null, 10, '{}', 'keyword')",
         params: [everyWord],
       },
       { text: REFERENCE_BM25_SQL, params: [rarest[0].text, null, 10] },
