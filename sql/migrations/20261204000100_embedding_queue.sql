@@ -23,10 +23,7 @@ create table pgrag.embedding_queue (
 );
 comment on table pgrag.embedding_queue is
   'Chunks waiting for the embedding provider, with their claims, attempts and last error.';
--- What a worker looks for first, the tenants with entries that may be claimed now; then, in one
--- tenant, its entries in the order claims take them, without sorting the tenant's whole backlog.
+-- What a worker looks for first: the tenants with entries that may be claimed now.
 create index embedding_queue_due_idx on pgrag.embedding_queue (not_before, tenant_id)
-  where not failed;
-create index embedding_queue_claim_idx on pgrag.embedding_queue (tenant_id, not_before, chunk_id)
   where not failed;
 create index embedding_queue_document_idx on pgrag.embedding_queue (tenant_id, document_id);
