@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { decodeFloat32Base64 } from "../encoding.ts";
 import { EmbeddingRefused, EmbeddingUnavailable } from "./provider.ts";
 
 /** What one successful call to `/embeddings` gave: vectors in input order, and its token count. */
@@ -43,21 +43,11 @@ export function readEmbeddingsAnswer(
 }
 
 function toFloat32(embedding: unknown): Float32Array | undefined {
-  if (typeof embedding === "string") return decodeFloat32Base64(embedding);
+  if (typeof embedding === "string") return decodeFloat32Base64(embedding) ?? undefined;
   if (Array.isArray(embedding) && embedding.every((value) => typeof value === "number")) {
     return Float32Array.from(embedding);
   }
   return undefined;
-}
-
-function decodeFloat32Base64(text: string): Float32Array | undefined {
-  const bytes = Buffer.from(text, "base64");
-  if (bytes.byteLength % 4 !== 0) return undefined;
-  // A DataView reads little-endian whatever the host's byte order, and from any byte offset.
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = new Float32Array(bytes.byteLength / 4);
-  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
-  return values;
 }
 
 function malformed(detail: string): EmbeddingUnavailable {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Buffer } from "node:buffer";
+import { decodeFloat32Base64 } from "../encoding.ts";
 import { vectorLiteral } from "../vector-text.ts";
 
 /** Above this many dimensions embeddings are stored as halfvec (see the chunks migration). */
@@ -9,7 +9,6 @@ const HALF_MAX = 65504;
 // pgvector sums squares in single precision for cosine distance: a sum that overflows or
 // underflows there makes every distance NaN, so such vectors are refused like a zero vector.
 const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * An embedding as the API accepts it: a JSON array of numbers, or base64 of little-endian
@@ -51,16 +50,6 @@ export function embeddingModeSchema(providerConfigured: boolean) {
         "the background; `none`: they stay without. Default: `auto` when the server has a " +
         "provider, else `none`.",
     );
-}
-
-function decodeFloat32Base64(text: string): Float32Array | null {
-  if (!BASE64.test(text) || text.length % 4 !== 0) return null;
-  const bytes = Buffer.from(text, "base64");
-  if (bytes.byteLength % 4 !== 0) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = new Float32Array(bytes.byteLength / 4);
-  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
-  return values;
 }
 
 function describeProblem(
