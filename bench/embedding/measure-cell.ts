@@ -10,7 +10,7 @@ import { EmbeddingWorker, type WorkerSettings } from "../../shared/embedding/wor
 import { loadAverage } from "../harness/machine-facts.ts";
 import { createTenant } from "../harness/tenants.ts";
 import { type DocumentInput, writeDocuments } from "../harness/write-documents.ts";
-import type { Cell, EmbeddingOptions } from "./options.ts";
+import { type Cell, type EmbeddingOptions, PRODUCT_DEFAULTS } from "./options.ts";
 import { startThreadedStandIn } from "./threaded-stand-in.ts";
 import { StepTimes, timedDatabase, timedProvider } from "./timed-seams.ts";
 import { type Verification, verifyCell } from "./verify.ts";
@@ -43,10 +43,10 @@ export interface CellResult {
 
 /** The settings a deployment runs with (shared/config.ts defaults) but the claim size. */
 const SETTINGS: Omit<WorkerSettings, "claimSize"> = {
-  leaseSeconds: 120,
-  jobAttempts: 5,
-  pollMs: 5_000,
-  usdPerMillionTokens: 0,
+  leaseSeconds: PRODUCT_DEFAULTS.leaseSeconds,
+  jobAttempts: PRODUCT_DEFAULTS.jobAttempts,
+  pollMs: PRODUCT_DEFAULTS.pollMs,
+  usdPerMillionTokens: PRODUCT_DEFAULTS.usdPerMillionTokens,
 };
 const POLL_DONE_MS = 10;
 const UNPROCESSED_GRACE_MS = 1_000;

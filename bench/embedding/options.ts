@@ -3,13 +3,15 @@
  * product's (PGRAG_EMBEDDING_CLAIM_SIZE, PGRAG_EMBEDDING_BATCH_SIZE), so the default run measures
  * what a deployment runs; --claim-size shows how much of the throughput the claim size decides.
  */
+import { parseConfig } from "../../shared/config.ts";
 import type { BenchmarkCli } from "../harness/benchmark.ts";
 import { type ParsedFlags, positiveIntFlag, UsageError } from "../harness/cli-flags.ts";
 
 export const CHUNKS_PER_DOCUMENT = 10;
-/** PGRAG_EMBEDDING_CLAIM_SIZE's and PGRAG_EMBEDDING_BATCH_SIZE's defaults (shared/config.ts). */
-const DEFAULT_CLAIM_SIZE = 64;
-const DEFAULT_INPUTS_PER_CALL = 96;
+/** The embedding settings a deployment runs with when it sets none (shared/config.ts). */
+export const PRODUCT_DEFAULTS = parseConfig({}).embedding;
+const DEFAULT_CLAIM_SIZE = PRODUCT_DEFAULTS.claimSize;
+const DEFAULT_INPUTS_PER_CALL = PRODUCT_DEFAULTS.batchSize;
 
 export interface EmbeddingOptions {
   readonly quick: boolean;
@@ -44,11 +46,15 @@ floor the provider's latency sets, in four cells: 0 or 50 ms per call, 1 or 4 wo
 
 const FLAGS = [
   { name: "chunks", value: "N", help: "chunks per cell, ~100 words each (default 4000)" },
-  { name: "claim-size", value: "N", help: "queue entries per claim (default 64, the product's)" },
+  {
+    name: "claim-size",
+    value: "N",
+    help: `queue entries per claim (default ${DEFAULT_CLAIM_SIZE}, the product's)`,
+  },
   {
     name: "inputs-per-call",
     value: "N",
-    help: "inputs per provider call (default 96, the product's)",
+    help: `inputs per provider call (default ${DEFAULT_INPUTS_PER_CALL}, the product's)`,
   },
 ];
 
