@@ -13,6 +13,7 @@ import {
 import { createScratchDatabase } from "../support/server.ts";
 import { driverEnv, type ServerProcess, startServerProcess } from "../support/server-process.ts";
 import { until } from "../support/until.ts";
+import { restartPostgres, terminateClientBackends } from "./postgres-faults.ts";
 
 /**
  * Automatic embedding under faults, on PostgreSQL 17 through postgres.js: the real server
@@ -78,9 +79,7 @@ const SCENARIOS: { name: string; inject(rig: Rig, until: number): Promise<number
         await sleep(400 + Math.random() * 400);
         await rig.beforeFault();
         if (RESTART_COMMAND) {
-          const { success } = await new Deno.Command("sh", { args: ["-c", RESTART_COMMAND] })
-            .output();
-          expect(success, RESTART_COMMAND).toBe(true);
+          await restartPostgres(RESTART_COMMAND);
         } else {
           await rig.terminateBackends();
         }
@@ -139,13 +138,7 @@ describe(`automatic embedding under faults (${FULL ? "full" : "short"})`, () => 
           async restartServer() {
             rig.server = await startServerProcess({ env, port: rig.server.port });
           },
-          async terminateBackends() {
-            const [row] = await admin`
-              select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-               where datname = ${database} and backend_type = 'client backend'
-                 and pid <> pg_backend_pid()`.catch(() => [{ n: 0 }]);
-            return row.n as number;
-          },
+          terminateBackends: () => terminateClientBackends(admin, database),
         };
         try {
           tenantId = await createTenant(inspector, `embedding faults ${scenario.name}`);

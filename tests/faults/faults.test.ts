@@ -16,6 +16,7 @@ import { driverEnv, type ServerProcess, startServerProcess } from "../support/se
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { until } from "../support/until.ts";
 import { checkLedger, type LedgerCheck, startWriteLoop, type Write } from "./ledger.ts";
+import { restartPostgres, terminateClientBackends } from "./postgres-faults.ts";
 
 /**
  * The fault suite: the real server process writes documents through a TCP proxy the test
@@ -88,9 +89,7 @@ const SCENARIOS: Scenario[] = [
       while (performance.now() + 2_500 < until) {
         await sleep(800);
         if (RESTART_COMMAND) {
-          const { success } = await new Deno.Command("sh", { args: ["-c", RESTART_COMMAND] })
-            .output();
-          expect(success, RESTART_COMMAND).toBe(true);
+          await restartPostgres(RESTART_COMMAND);
         } else {
           rig.proxy.refuse();
           await rig.terminateBackends();
@@ -253,13 +252,7 @@ describe(`fault suite (${FULL ? "full" : "short"})`, () => {
       async restartServer() {
         rig.server = await startServerProcess({ env, onLog, port: rig.server.port });
       },
-      async terminateBackends() {
-        const [row] = await admin`
-          select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-           where datname = ${database} and backend_type = 'client backend'
-             and pid <> pg_backend_pid()`.catch(() => [{ n: 0 }]);
-        return row.n as number;
-      },
+      terminateBackends: () => terminateClientBackends(admin, database),
     };
     try {
       const tenantId = await createTenant(inspector, `faults ${scenario.name} ${driver}`);
