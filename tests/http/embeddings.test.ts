@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createOpenAiProvider } from "../../shared/embedding/openai.ts";
 import { openTestApi, type TestApi } from "../support/api.ts";
-import { TEST_EMBEDDING_DIM } from "../support/database.ts";
-import {
-  type EmbeddingStandIn,
-  standInTokens,
-  startEmbeddingStandIn,
-} from "../support/embedding-stand-in.ts";
+import { standInProvider } from "../support/embedding-provider.ts";
+import { type EmbeddingStandIn, standInTokens } from "../support/embedding-stand-in.ts";
 import { until } from "../support/until.ts";
 
 const ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
@@ -20,26 +15,14 @@ describe("automatic embedding (PGRAG_EMBEDDING_PROVIDER=openai)", () => {
   let api: TestApi;
 
   beforeAll(async () => {
-    standIn = startEmbeddingStandIn({ dimensions: TEST_EMBEDDING_DIM });
+    const provider = standInProvider({ model: "stand-in-small", maxInputsPerCall: 4 });
+    standIn = provider.standIn;
     api = await openTestApi({
-      PGRAG_EMBEDDING_PROVIDER: "openai",
-      PGRAG_EMBEDDING_URL: standIn.url,
-      PGRAG_EMBEDDING_MODEL: "stand-in-small",
+      ...provider.env,
       PGRAG_EMBEDDING_USD_PER_MILLION_TOKENS: "20",
       PGRAG_EMBEDDING_JOB_ATTEMPTS: "2",
       PGRAG_ADMIN_KEY: ADMIN_KEY,
-    }, {
-      embeddingProvider: (config) =>
-        createOpenAiProvider({
-          baseUrl: standIn.url,
-          model: config.embedding.model!,
-          dimensions: config.embeddingDim,
-          maxInputsPerCall: 4,
-          maxAttempts: 2,
-          backoffMs: 5,
-          timeoutMs: 2_000,
-        }),
-    });
+    }, provider);
   });
   afterAll(async () => {
     await api.close();

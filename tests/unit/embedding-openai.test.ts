@@ -250,24 +250,27 @@ describe("createOpenAiProvider() refusals", () => {
 });
 
 describe("createOpenAiProvider() cancellation", () => {
-  it("stops waiting for a retry as soon as the signal aborts", async () => {
-    standIn.failNext(1, 503, 30);
+  /** An embed() whose signal aborts after 100 ms: what it rejected with, and when. */
+  const abortedEmbed = async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = performance.now();
     const error = await rejection(provider().embed(["wait"], { signal: controller.signal }));
-    expect(performance.now() - started).toBeLessThan(1_000);
+    return { error, elapsedMs: performance.now() - started };
+  };
+
+  it("stops waiting for a retry as soon as the signal aborts", async () => {
+    standIn.failNext(1, 503, 30);
+    const { error, elapsedMs } = await abortedEmbed();
+    expect(elapsedMs).toBeLessThan(1_000);
     expect(error.name).toBe("AbortError");
     expect(standIn.calls).toHaveLength(1);
   });
 
   it("cancels a call in flight", async () => {
     standIn.latencyMs = 5_000;
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = performance.now();
-    const error = await rejection(provider().embed(["wait"], { signal: controller.signal }));
-    expect(performance.now() - started).toBeLessThan(1_000);
+    const { error, elapsedMs } = await abortedEmbed();
+    expect(elapsedMs).toBeLessThan(1_000);
     expect(error.name).toBe("AbortError");
   });
 
