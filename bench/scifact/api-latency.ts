@@ -7,13 +7,12 @@ import type postgres from "postgres";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { embeddingBase64, startPgragServer } from "../harness/pgrag-server.ts";
 import { percentile } from "../harness/statistics.ts";
-import type { EvaluationQuery, ModeResult } from "./evaluate.ts";
+import { type EvaluationQuery, type ModeResult, WARMUP_QUERIES } from "./evaluate.ts";
 
 /** What each mode may cost over HTTP, less one round trip, as a multiple of bare HNSW in SQL. */
 const API_TARGETS = { vector: 2, keyword: 2.5, hybrid: 3.5 } as const;
 /** What HTTP may add to a hybrid search in SQL, in ms at p50. */
 const HTTP_OVERHEAD_TARGET_MS = 3;
-const WARMUP = 5;
 
 type ApiMode = keyof typeof API_TARGETS;
 interface ApiCase {
@@ -106,12 +105,12 @@ function requestBody(apiCase: ApiCase, { prepared }: EvaluationQuery) {
   };
 }
 
-/** Each query once, after WARMUP untimed ones; `index` is undefined during the warm-up. */
+/** Each query once, after a few untimed ones; `index` is undefined during the warm-up. */
 async function timed(
   queries: readonly EvaluationQuery[],
   request: (query: EvaluationQuery, index?: number) => Promise<number>,
 ): Promise<number[]> {
-  for (const query of queries.slice(0, WARMUP)) await request(query);
+  for (const query of queries.slice(0, WARMUP_QUERIES)) await request(query);
   const latencies: number[] = [];
   for (const [index, query] of queries.entries()) {
     const started = performance.now();

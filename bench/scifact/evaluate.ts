@@ -20,7 +20,7 @@ import {
 } from "./retrievers.ts";
 
 /** Untimed queries first, so planning and cold caches do not land in the percentiles. */
-const WARMUP_QUERIES = 5;
+export const WARMUP_QUERIES = 5;
 const SLOWEST_KEPT = 3;
 
 export interface EvaluationQuery {

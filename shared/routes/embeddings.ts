@@ -97,19 +97,14 @@ export function embeddingRoutes(config: Config, embedding: EmbeddingServices | n
       },
     }),
     async (c) => {
-      if (!embedding) {
-        throw new Problem(
-          "conflict",
-          "this server has no embedding provider (PGRAG_EMBEDDING_PROVIDER) to embed with",
-        );
-      }
+      const services = withProvider(embedding);
       const { document_ids } = c.req.valid("json");
       const queued = await c.var.tenant.call<number>(
         "pgrag.queue_missing_embeddings(case when $1::text is null then null " +
           "else array(select json_array_elements_text($1::text::json)) end)",
         [document_ids ? JSON.stringify(document_ids) : null],
       );
-      embedding.wake();
+      services.wake();
       return c.json({ queued }, 200);
     },
   );
@@ -133,19 +128,25 @@ export function embeddingRoutes(config: Config, embedding: EmbeddingServices | n
       responses: { 200: jsonResponse(Drained, "What the drain did"), ...NO_PROVIDER },
     }),
     async (c) => {
-      if (!embedding) {
-        throw new Problem(
-          "conflict",
-          "this server has no embedding provider (PGRAG_EMBEDDING_PROVIDER) to embed with",
-        );
-      }
+      const services = withProvider(embedding);
       const started = performance.now();
       // Within the request's own deadline too, so the answer comes before the client gives up.
       const deadline = Math.min(started + c.req.valid("json").max_ms, c.var.deadline.at - 1_000);
-      const report = await embedding.drain(deadline, c.var.deadline.signal);
+      const report = await services.drain(deadline, c.var.deadline.signal);
       return c.json({ ...report, duration_ms: Math.round(performance.now() - started) }, 200);
     },
   );
 
   return app;
+}
+
+/** The services of the server's provider; 409 where the server has none. */
+function withProvider(embedding: EmbeddingServices | null): EmbeddingServices {
+  if (!embedding) {
+    throw new Problem(
+      "conflict",
+      "this server has no embedding provider (PGRAG_EMBEDDING_PROVIDER) to embed with",
+    );
+  }
+  return embedding;
 }

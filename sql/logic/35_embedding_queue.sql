@@ -163,21 +163,22 @@ language plpgsql
 as $$
 declare
   budget json := pgrag.spent_enforced_budget();
+  why_paused text;
   claimed json;
 begin
   if budget is not null then
+    why_paused := format('embedding paused: the monthly budget of %s USD is spent',
+                         budget ->> 'budget_usd');
     with paused as (
       update pgrag.embedding_queue q set not_before = now() + interval '5 minutes'
        where q.tenant_id = pgrag.current_tenant_id() and not q.failed
       returning q.document_id
     )
     update pgrag.documents d
-       set error_msg = format('embedding paused: the monthly budget of %s USD is spent',
-                              budget ->> 'budget_usd')
+       set error_msg = why_paused
      where d.tenant_id = pgrag.current_tenant_id()
        and d.id in (select document_id from paused)
-       and d.error_msg is distinct from format('embedding paused: the monthly budget of %s USD is spent',
-                                               budget ->> 'budget_usd');
+       and d.error_msg is distinct from why_paused;
     return json_build_object('paused', true, 'items', '[]'::json);
   end if;
 
