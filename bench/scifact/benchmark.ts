@@ -8,7 +8,7 @@ import { vectorLiteral } from "../../shared/vector-text.ts";
 import { defineBenchmark } from "../harness/benchmark.ts";
 import { machineFacts } from "../harness/machine-facts.ts";
 import { readSciFact } from "../harness/scifact-files.ts";
-import { chunkContent, prepareSciFactDatabase, schemaVersion } from "./database.ts";
+import { embeddingText, prepareSciFactDatabase, schemaVersion } from "./database.ts";
 import { createSciFactEmbedder } from "./embedders.ts";
 import { measureApiLatency, renderApiLatency } from "./api-latency.ts";
 import { evaluate, type EvaluationQuery, latencyAt, type ModeResult } from "./evaluate.ts";
@@ -33,7 +33,7 @@ export const scifact = defineBenchmark<SciFactOptions>({
     const data = await readSciFact(options.dataDir);
     const embedder = createSciFactEmbedder(
       options.embedding,
-      data.corpus.map((doc) => chunkContent(doc.title, doc.text)),
+      data.corpus.map((doc) => embeddingText(doc.title, doc.text)),
       EMBEDDING_DIM,
     );
     const judged = data.queries.slice(0, options.limitQueries);

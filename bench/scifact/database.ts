@@ -37,7 +37,12 @@ export async function prepareSciFactDatabase(
   const { name, url, marker, reused } = await prepareDatabase<Marker>(run, {
     name: embedder.variant ? `pgrag_scifact_${embedder.variant}` : "pgrag_scifact",
     embeddingDim: embedder.dimension,
-    fingerprint: JSON.stringify({ embedding: embedder.model, corpus: data.corpusSha256 }),
+    // `layout` 2: the title is the document's, apart from the chunk's text.
+    fingerprint: JSON.stringify({
+      embedding: embedder.model,
+      corpus: data.corpusSha256,
+      layout: 2,
+    }),
     reuse: !options.reload,
     contents: `${data.corpus.length} documents`,
     load: (sql) => load(run, sql, data, embedder),
@@ -65,7 +70,9 @@ async function load(
   embedder: SciFactEmbedder,
 ): Promise<Marker> {
   const started = performance.now();
-  const vectors = await embedder.embed(data.corpus.map((doc) => chunkContent(doc.title, doc.text)));
+  const vectors = await embedder.embed(
+    data.corpus.map((doc) => embeddingText(doc.title, doc.text)),
+  );
   run.progress(
     `embedded ${data.corpus.length} abstracts with ${embedder.choice} in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -89,16 +96,17 @@ function* documents(
   vectors: readonly Float32Array[],
 ): Generator<TenantDocument> {
   for (const [i, doc] of data.corpus.entries()) {
-    const content = chunkContent(doc.title, doc.text);
+    // The title is stored apart, as a client would send it: pgrag adds it to the chunk's
+    // keyword vector (BEIR's BM25 scores title and text together).
     yield {
       tenantId,
       document: {
         id: doc.id,
         title: doc.title,
-        content: `${doc.title}\n${doc.text}`,
+        content: doc.text,
         chunks: [{
           id: doc.id,
-          content,
+          content: doc.text,
           chunk_index: 0,
           embedding: vectorLiteral(vectors[i]),
         }],
@@ -123,7 +131,10 @@ export async function schemaVersion(sql: postgres.Sql): Promise<string> {
   return row.label;
 }
 
-/** What each chunk holds and is embedded from; the idf is learnt from the same text. */
-export function chunkContent(title: string, text: string): string {
+/**
+ * What each abstract is embedded from, title and text as the embedding models' own evaluations
+ * give them; the stand-in's idf is learnt from the same text.
+ */
+export function embeddingText(title: string, text: string): string {
   return `${title}. ${text}`;
 }

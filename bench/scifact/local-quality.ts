@@ -8,7 +8,7 @@
 import { createLocalProvider } from "../../shared/embedding/local.ts";
 import { parseFlags } from "../harness/cli-flags.ts";
 import { readSciFact, SCIFACT_DATA_FLAG, sciFactDir } from "../harness/scifact-files.ts";
-import { chunkContent } from "./database.ts";
+import { embeddingText } from "./database.ts";
 import { fitEmbedder } from "./embedding.ts";
 import { meanScores, type QueryScores, scoreRanking } from "./metrics.ts";
 
@@ -26,7 +26,7 @@ interface Row {
 }
 
 const data = await readSciFact(sciFactDir(parseFlags(Deno.args, [SCIFACT_DATA_FLAG])));
-const documents = data.corpus.map((doc) => chunkContent(doc.title, doc.text));
+const documents = data.corpus.map((doc) => embeddingText(doc.title, doc.text));
 const ids = data.corpus.map((doc) => doc.id);
 const rows: Row[] = [];
 

@@ -24,7 +24,9 @@ create policy "Maintenance counts every tenant's chunks" on pgrag.chunks
   for select to pgrag_maintenance using (true);
 
 -- Internal: writes chunk rows given as a JSON array of objects with the keys id, document_id,
--- chunk_index, content, tokens, file_path (defaults to the document's) and metadata. Their
+-- chunk_index, content, tokens, file_path (defaults to the document's) and metadata; each takes
+-- its document's title, which its keyword vector holds (upsert_documents sends a document's
+-- chunks with it, so a new title reaches them in the same call). Their
 -- embeddings travel apart, as one text of pgvector literals separated by spaces, aligned with the
 -- rows ('' for a row without one; null when no row has one): split by string_to_array, they cost
 -- PostgreSQL no JSON parsing, which would otherwise be most of the work for 1536 numbers a row.
@@ -40,9 +42,10 @@ declare
   written integer;
 begin
   insert into pgrag.chunks as c
-    (tenant_id, id, document_id, chunk_index, content, tokens, file_path, metadata, embedding)
-  select pgrag.current_tenant_id(), r.id, r.document_id, r.chunk_index, r.content, r.tokens,
-         coalesce(r.file_path, d.file_path), coalesce(r.metadata, '{}'),
+    (tenant_id, id, document_id, chunk_index, title, content, tokens, file_path, metadata,
+     embedding)
+  select pgrag.current_tenant_id(), r.id, r.document_id, r.chunk_index, d.title, r.content,
+         r.tokens, coalesce(r.file_path, d.file_path), coalesce(r.metadata, '{}'),
          nullif(r.embedding, '')::vector
     from rows from (
            json_to_recordset(chunks) as (id text, document_id text, chunk_index integer,
@@ -54,6 +57,7 @@ begin
   on conflict (tenant_id, id) do update set
     document_id = excluded.document_id,
     chunk_index = excluded.chunk_index,
+    title = excluded.title,
     content = excluded.content,
     tokens = excluded.tokens,
     file_path = excluded.file_path,
@@ -62,10 +66,10 @@ begin
       when excluded.embedding is not null then excluded.embedding
       when excluded.content = c.content then c.embedding
     end
-  where (c.document_id, c.chunk_index, c.content, c.tokens, c.file_path, c.metadata)
+  where (c.document_id, c.chunk_index, c.title, c.content, c.tokens, c.file_path, c.metadata)
           is distinct from
-        (excluded.document_id, excluded.chunk_index, excluded.content, excluded.tokens,
-         excluded.file_path, excluded.metadata)
+        (excluded.document_id, excluded.chunk_index, excluded.title, excluded.content,
+         excluded.tokens, excluded.file_path, excluded.metadata)
      or (excluded.embedding is not null and excluded.embedding is distinct from c.embedding);
   get diagnostics written = row_count;
   return written;

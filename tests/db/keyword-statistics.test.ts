@@ -15,11 +15,12 @@ function text(seed: number, words: number): string {
 
 /** `pgrag.upsert_documents` of documents made of `chunks` chunks each, as POST /documents runs it. */
 async function upsertStatement(
-  documents: { id: string; chunks: string[] }[],
+  documents: { id: string; title?: string; chunks: string[] }[],
 ): Promise<Statement> {
   const batch = await documentBatch(
     documents.map((document) => ({
       id: document.id,
+      title: document.title,
       content: document.chunks.join(" "),
       chunks: document.chunks.map((content) => ({ content })),
     })),
@@ -113,6 +114,40 @@ describe("keyword statistics kept on write", () => {
     await as(tenant, [{ text: "delete from pgrag.documents" }]);
     const left = await expectExact(tenant);
     expect(left).toEqual([]);
+  });
+
+  it("follow a document's title into its chunks' keyword vectors and counts", async () => {
+    const tenant = await createTenant(db, "keyword titles");
+    const find = async (words: string) => {
+      const [rows] = await as(tenant, [{
+        text: "select chunk_id from pgrag.hybrid_search($1, null, 10, '{}', 'keyword') order by 1",
+        params: [words],
+      }]);
+      return rows.map((row) => row.chunk_id);
+    };
+    const docs = [
+      { id: "a", title: "Walruses of the Arctic", chunks: [text(1, 8), text(2, 8)] },
+      { id: "b", chunks: [text(3, 8)] },
+    ];
+    await as(tenant, [await upsertStatement(docs)]);
+    await expectExact(tenant);
+    const [a0, a1] = (await as(tenant, [{
+      text: "select id from pgrag.chunks where document_id = 'a' order by chunk_index",
+    }]))[0].map((row) => row.id);
+    expect(await find("walrus")).toEqual([a0, a1].sort());
+
+    // A new title reaches every chunk of the document, the old one leaves them.
+    docs[0].title = "Narwhals";
+    await as(tenant, [await upsertStatement([docs[0]])]);
+    await expectExact(tenant);
+    expect(await find("walrus")).toEqual([]);
+    expect(await find("narwhal")).toEqual([a0, a1].sort());
+
+    // Without a title, only the text is indexed.
+    delete (docs[0] as { title?: string }).title;
+    await as(tenant, [await upsertStatement([docs[0]])]);
+    await expectExact(tenant);
+    expect(await find("narwhal")).toEqual([]);
   });
 
   it("keep another tenant's counts apart, and go with a deleted tenant", async () => {

@@ -74,7 +74,11 @@ async function writeData(db: Database): Promise<void> {
   ]);
 }
 
-/** Every table's rows as JSON, in key order: what must survive the upgrade unchanged. */
+/**
+ * Every table's rows as JSON, in key order: what must survive the upgrade unchanged. The keyword
+ * data is derived, and since the document's title joined the chunks' keyword vector it changes
+ * on upgrade: left out here, and checked against a recount below.
+ */
 async function dataOf(db: Database): Promise<Row[]> {
   const tables = [
     "tenants",
@@ -83,17 +87,17 @@ async function dataOf(db: Database): Promise<Row[]> {
     "entities",
     "relations",
     "llm_cache",
-    "keyword_statistics",
     "tenant_usage",
     "audit_logs",
   ];
+  const derived = "- 'content_tsv' - 'title'";
   return await db.transaction(async (tx) => {
     const rows: Row[] = [];
     for (const table of tables) {
       rows.push(
         ...await tx.query(
-          `select '${table}' as "table", to_jsonb(t)::text as row from pgrag.${table} t ` +
-            "order by 2",
+          `select '${table}' as "table", (to_jsonb(t) ${derived})::text as row ` +
+            `from pgrag.${table} t order by 2`,
         ),
       );
     }
@@ -141,17 +145,31 @@ describe("upgrading an install of release 0.1.0", () => {
     }]);
     expect(read.result).toMatchObject([{ id: "chunk-1", embedding: [1, 0, 0] }]);
 
-    // Tables added since the release are filled from the old rows: the lexemes' document
-    // frequencies equal a recount.
-    const [kept, counted] = await old.first.run({ role: "api", tenantId: TENANT }, [
-      { text: "select lexeme, chunks::int from pgrag.keyword_lexemes order by 1" },
-      {
-        text: `select l.lexeme, count(*)::int as chunks
-                 from pgrag.chunks c, unnest(tsvector_to_array(c.content_tsv)) l(lexeme)
-                group by 1 order by 1`,
-      },
+    // The keyword vectors hold the document's title now, and the statistics kept on write
+    // (tables added since the release among them) equal a recount of them.
+    const [vectors, kept, counted, sums, summed] = await old.first.run(
+      { role: "api", tenantId: TENANT },
+      [
+        { text: "select id, title, content_tsv::text as keywords from pgrag.chunks order by 1" },
+        { text: "select lexeme, chunks::int from pgrag.keyword_lexemes order by 1" },
+        {
+          text: `select l.lexeme, count(*)::int as chunks
+                   from pgrag.chunks c, unnest(tsvector_to_array(c.content_tsv)) l(lexeme)
+                  group by 1 order by 1`,
+        },
+        { text: "select chunks::int, lexemes::int from pgrag.keyword_statistics" },
+        {
+          text: `select count(*)::int as chunks, sum(length(content_tsv))::int as lexemes
+                   from pgrag.chunks`,
+        },
+      ],
+    );
+    expect(vectors).toEqual([
+      { id: "chunk-1", title: "One", keywords: "'keep':3 'one':1 'postgresql':2" },
+      { id: "chunk-2", title: "One", keywords: "'one':1" },
     ]);
     expect(counted.length).toBeGreaterThan(0);
     expect(kept).toEqual(counted);
+    expect(sums).toEqual(summed);
   });
 });
