@@ -1,10 +1,12 @@
 -- Two changes to the keyword index of chunks, made in one migration because each rewrites the
 -- table (and with it the HNSW index).
 --
--- A document's title joins the keyword vector of each of its chunks. Retrieval benchmarks score
--- title and text together (BEIR's BM25 does), and a title names what a chunk is about in the
--- words a query uses. The title is copied into the chunk row on write (store_chunks), since a
--- generated column can read only its own row.
+-- A document's title joins the keyword vector of each of its chunks, twice. Retrieval benchmarks
+-- score title and text together (BEIR's BM25 does), and a title names what a chunk is about in the
+-- words a query uses. Twice weighs its words double in BM25's term frequency (the chunk's length,
+-- its distinct lexemes, does not change): SciFact train nDCG@10 in keyword mode was 0.6831 without
+-- the title, 0.6941 with it once, 0.7010 twice and 0.7005 three times. The title is copied into
+-- the chunk row on write (store_chunks), since a generated column can read only its own row.
 --
 -- The GIN index holds each chunk's tenant as one more lexeme. Without it the index answers for
 -- every tenant at once: a common word's matches were read from the heap for all tenants and
@@ -49,7 +51,8 @@ alter table pgrag.chunks drop column content_tsv;
 alter table pgrag.chunks
   alter column title type text using pg_temp.document_title(tenant_id, document_id),
   add column content_tsv tsvector not null
-    generated always as (to_tsvector('english', coalesce(title || ' ', '') || content)) stored,
+    generated always as (
+      to_tsvector('english', coalesce(title || ' ' || title || ' ', '') || content)) stored,
   alter column content_tsv set storage main;
 comment on column pgrag.chunks.content_tsv is
   'English full-text vector of the document''s title and the chunk''s content, for keyword search.';
