@@ -45,10 +45,15 @@ create policy "Maintenance reads every tenant" on pgrag.tenants
 -- keyword_lexemes) calls it before touching any of them, so two transactions never each hold a
 -- counter row the other waits for: without it, a document upsert (usage, then keyword sums) and
 -- a document delete (keyword sums by cascade, then usage) of one tenant deadlocked. A
--- transaction-scoped advisory lock: nothing to clean up, and no row to bloat.
+-- transaction-scoped advisory lock: nothing to clean up, and no row to bloat. A writer waits here
+-- for its turn for as long as its statement may run (statement_timeout, and the request's
+-- deadline, bound the wait), not lock_timeout: the lock is there to make a tenant's writers
+-- queue, and the writer ahead holds it to its commit, which for 500 chunks into an HNSW index
+-- takes seconds (with lock_timeout's 5 s, the second of two such writers was refused with 503).
 create or replace function pgrag.lock_tenant_counters(tenant_ids uuid[])
 returns void
 language sql
+set lock_timeout = 0
 as $$
   select count(pg_advisory_xact_lock(2026120301, hashtext(t::text)))
     from (select distinct t from unnest(tenant_ids) t order by t) ordered
