@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
+import { relayJson } from "../http/relay-json.ts";
 import { validationHook } from "../http/validation.ts";
 import { graphSchemas } from "../schemas/graph.ts";
 import { entityParameters, relationParameters } from "../batches/graph.ts";
@@ -125,10 +126,10 @@ export function graphRoutes(config: Config) {
     }),
     async (c) => {
       const { name } = c.req.valid("param");
-      const items = await c.var.tenant.call<Relation[]>("pgrag.entity_relations($1)", [name], {
+      const items = await c.var.tenant.call<string>("pgrag.entity_relations($1)::text", [name], {
         notFound: `entity ${name} does not exist`,
       });
-      return c.json({ items }, 200);
+      return relayJson(c, items, { wrap: "items" });
     },
   );
 
@@ -217,11 +218,11 @@ export function graphRoutes(config: Config) {
     }),
     async (c) => {
       const { label, max_depth, max_nodes } = c.req.valid("query");
-      const graph = await c.var.tenant.call<z.infer<typeof s.Subgraph>>(
-        "pgrag.subgraph($1, $2, $3)",
+      const graph = await c.var.tenant.call<string>(
+        "pgrag.subgraph($1, $2, $3)::text",
         [label, max_depth, max_nodes],
       );
-      return c.json(graph, 200);
+      return relayJson(c, graph);
     },
   );
 

@@ -1,7 +1,8 @@
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { Config } from "../config.ts";
 import type { EmbeddingServices } from "../embedding/services.ts";
+import { relayJson } from "../http/relay-json.ts";
 import { validationHook } from "../http/validation.ts";
 import { searchMode, searchSchemas } from "../schemas/search.ts";
 import { EMBEDDING_ERRORS, jsonRequestBody, jsonResponse } from "./openapi.ts";
@@ -11,7 +12,6 @@ import { tenantRoute } from "./tenant-route.ts";
 /** API §5: hybrid, vector and keyword retrieval over the caller's chunks. */
 export function searchRoutes(config: Config, embedding: EmbeddingServices | null) {
   const s = searchSchemas(config);
-  type Result = z.infer<typeof s.Results>["results"][number];
   // Embeddings above 2000 dimensions are stored as halfvec; the query is cast alike in SQL.
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -39,9 +39,12 @@ export function searchRoutes(config: Config, embedding: EmbeddingServices | null
         : await queryEmbedding(c, embedding!, search.query!, search.fallback);
       if (made === "fallback") mode = "keyword";
       const vector = search.embedding ?? (made && made !== "fallback" ? made.literal : null);
-      const results = await c.var.tenant.call<Result[]>(
-        "pgrag.search_json($1, $2::text::vector, $3, $4::text::jsonb, $5, $6, $7, $8, $9, $10, " +
-          "$11::text::boolean)",
+      // The results travel as the database wrote them (see relayJson); `exhausted` is judged
+      // there too, from their number.
+      const answer = await c.var.tenant.call<string>(
+        "(select json_build_object('results', r, 'exhausted', json_array_length(r) < $3)::text " +
+          "from pgrag.search_json($1, $2::text::vector, $3, $4::text::jsonb, $5, $6, $7, $8, $9, " +
+          "$10, $11::text::boolean) r)",
         [
           mode === "vector" ? null : search.query ?? null,
           mode === "keyword" ? null : vector,
@@ -57,16 +60,16 @@ export function searchRoutes(config: Config, embedding: EmbeddingServices | null
         ],
         { before: made && made !== "fallback" ? made.before : [] },
       );
-      return c.json({
-        results,
-        exhausted: results.length < search.top_k,
-        mode,
-        embedding_source: mode === "keyword"
-          ? null
-          : search.embedding !== undefined
-          ? "request" as const
-          : "provider" as const,
-      }, 200);
+      return relayJson(c, answer, {
+        extra: {
+          mode,
+          embedding_source: mode === "keyword"
+            ? null
+            : search.embedding !== undefined
+            ? "request"
+            : "provider",
+        },
+      });
     },
   );
 
