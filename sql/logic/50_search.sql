@@ -224,6 +224,22 @@ comment on function pgrag.lexeme_query(text) is
 grant execute on function pgrag.lexeme_query(text) to pgrag_api;
 grant execute on function pgrag.lexeme_query(text) to pgrag_search;
 
+-- Internal: a chunk's keyword vector with its tenant's lexeme, exactly as chunks_keywords_idx
+-- indexes it (migration 20261206000100_keyword_title_and_tenant): a query that compares it with
+-- @@ is served by that index, because PostgreSQL inlines this function into the very expression
+-- the index holds (tests/db/search.test.ts checks the plan). Not strict, so that it inlines.
+create or replace function pgrag.indexed_keywords(tenant_id uuid, keywords tsvector)
+returns tsvector
+language sql
+immutable parallel safe
+as $$
+  select keywords || array_to_tsvector(array['tenant ' || tenant_id::text])
+$$;
+comment on function pgrag.indexed_keywords(uuid, tsvector) is
+  'Internal: a chunk''s keyword vector with its tenant''s lexeme, as chunks_keywords_idx holds it.';
+grant execute on function pgrag.indexed_keywords(uuid, tsvector) to pgrag_api;
+grant execute on function pgrag.indexed_keywords(uuid, tsvector) to pgrag_search;
+
 -- Internal: the tsquery matching the tenant's lexeme in chunks_keywords_idx (see the migration
 -- 20261206000100_keyword_title_and_tenant): ANDed with the query's words, it makes GIN intersect
 -- the tenant's postings with theirs instead of the heap filtering every tenant's matches.

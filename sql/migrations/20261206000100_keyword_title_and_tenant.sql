@@ -14,20 +14,9 @@
 -- With it, the probe asks for the tenant's lexeme AND the query's words, and GIN intersects the
 -- two posting lists before any heap page is read. The lexeme is 'tenant <uuid>': to_tsvector
 -- never yields a lexeme with a space, so no text can match it. It lives only in the index
--- expression (pgrag.indexed_keywords), so content_tsv, the lengths and the document frequencies
--- BM25 reads are the chunk's own words alone.
-
-create function pgrag.indexed_keywords(tenant_id uuid, keywords tsvector)
-returns tsvector
-language sql
-immutable strict parallel safe
-as $$
-  select keywords || array_to_tsvector(array['tenant ' || tenant_id::text])
-$$;
-comment on function pgrag.indexed_keywords(uuid, tsvector) is
-  'Internal: a chunk''s keyword vector with its tenant''s lexeme, as chunks_keywords_idx holds it. '
-  'Never redefine it: the index was built from this definition.';
-grant execute on function pgrag.indexed_keywords(uuid, tsvector) to pgrag_api, pgrag_search;
+-- expression, so content_tsv, the lengths and the document frequencies BM25 reads are the chunk's
+-- own words alone. pgrag.indexed_keywords (sql/logic/50_search.sql) writes the same expression
+-- for the queries, and PostgreSQL inlines it, so they match the index.
 
 alter table pgrag.chunks add column title text;
 comment on column pgrag.chunks.title is
@@ -37,7 +26,8 @@ comment on column pgrag.chunks.title is
 -- reads the document (a subquery is not allowed there, a function is), and the new keyword
 -- vector computed from it in the same pass. An UPDATE instead would write every row twice and
 -- insert each into the HNSW index one at a time (minutes for 100,000 rows, where the rewrite
--- rebuilds the index in bulk).
+-- rebuilds the index in bulk). The function is the migration's own, in pg_temp: it is gone when
+-- the migration's session ends.
 create function pg_temp.document_title(tenant uuid, document text)
 returns text
 language sql
@@ -58,7 +48,7 @@ comment on column pgrag.chunks.content_tsv is
   'English full-text vector of the document''s title and the chunk''s content, for keyword search.';
 
 create index chunks_keywords_idx on pgrag.chunks
-  using gin (pgrag.indexed_keywords(tenant_id, content_tsv));
+  using gin ((content_tsv || array_to_tsvector(array['tenant ' || tenant_id::text])));
 
 truncate pgrag.keyword_lexemes, pgrag.keyword_statistics;
 insert into pgrag.keyword_statistics (tenant_id, chunks, lexemes)

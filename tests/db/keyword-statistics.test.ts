@@ -170,28 +170,20 @@ describe("keyword statistics kept on write", () => {
   });
 
   it("a writer of a tenant waits its turn behind a long write past the lock timeout", async () => {
+    const tenant = await createTenant(db, "queued writers");
+    const first = as(tenant, [
+      await upsertStatement([{ id: "long", chunks: [text(1, 10)] }]),
+      { text: "select pg_sleep(0.6)" },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     // A lock timeout far below the time the first writer holds the tenant's turn.
-    const short = await openTestDatabase({
-      limits: { retryBudgetMs: 0, lockTimeoutMs: 100, statementTimeoutMs: 20_000 },
-    });
-    try {
-      const tenant = await createTenant(short.db, "queued writers");
-      const first = short.db.run({ role: "api", tenantId: tenant }, [
-        await upsertStatement([{ id: "long", chunks: [text(1, 10)] }]),
-        { text: "select pg_sleep(0.6)" },
-      ]);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const second = short.db.run({ role: "api", tenantId: tenant }, [
-        await upsertStatement([{ id: "queued", chunks: [text(2, 10)] }]),
-      ]);
-      await Promise.all([first, second]);
-      const [documents] = await short.db.run({ role: "api", tenantId: tenant }, [
-        { text: "select id from pgrag.documents order by id" },
-      ]);
-      expect(documents).toEqual([{ id: "long" }, { id: "queued" }]);
-    } finally {
-      await short.close();
-    }
+    const second = as(tenant, [
+      { text: "select set_config('lock_timeout', '100ms', true)" },
+      await upsertStatement([{ id: "queued", chunks: [text(2, 10)] }]),
+    ]);
+    await Promise.all([first, second]);
+    const [documents] = await as(tenant, [{ text: "select id from pgrag.documents order by id" }]);
+    expect(documents).toEqual([{ id: "long" }, { id: "queued" }]);
   });
 
   it("concurrent writers of one tenant all complete, without deadlock or a lost count", async () => {

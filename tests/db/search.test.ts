@@ -172,6 +172,30 @@ describe("search in SQL", () => {
     expect(overridden.rows).toBe(123);
   });
 
+  it("finds the keyword probe's chunks through chunks_keywords_idx, with the tenant's lexeme", async () => {
+    // The probe's keyword condition as keyword_arm writes it: the planner must see through
+    // indexed_keywords to the index's expression. Without the tenant_id condition keyword_arm
+    // adds (at this size the tenant's btree would win) and with sequential scans off, the GIN
+    // index is the only way left, if the expressions match.
+    const plan = await db.transaction(async (tx) => {
+      await tx.query("set local enable_seqscan = off");
+      const rows = await tx.query(
+        `explain select c.id from pgrag.chunks c
+          where pgrag.indexed_keywords(c.tenant_id, c.content_tsv)
+                @@ (pgrag.tenant_lexeme_query($1) && pgrag.any_lexeme(array['chunk', 'word']))`,
+        [small],
+      );
+      return rows.map((row) => String(row["QUERY PLAN"])).join("\n");
+    });
+    expect(plan).toContain("chunks_keywords_idx");
+    // The lexeme is the index's alone: no chunk's keyword vector holds it.
+    const [[held]] = await db.run({ role: "api", tenantId: small }, [{
+      text: "select count(*)::int as n from pgrag.chunks c, unnest(c.content_tsv) l " +
+        "where l.lexeme like 'tenant %'",
+    }]);
+    expect(held.n).toBe(0);
+  });
+
   it("cosine_similarity and euclidean_distance", async () => {
     const [[row]] = await as(small, [{
       text: `select pgrag.cosine_similarity('[1,0,0]'::vector, '[0,1,0]') as orthogonal,

@@ -5,7 +5,8 @@ const FUNCTION_CREATE = /create\s+(?:or\s+replace\s+)?function\s+(pgrag\.\w+)/gi
 // What belongs in sql/logic/: it can be re-created from its text, so it has one current
 // definition there instead of a history of redefinitions across migrations.
 const LOGIC_ONLY = [
-  /create\s+(or\s+replace\s+)?function/i,
+  // A pg_temp function is a migration's own tool (filling a column, say): gone when it ends.
+  /create\s+(or\s+replace\s+)?function\s+(?!pg_temp\.)/i,
   /create\s+(or\s+replace\s+)?trigger/i,
   /create\s+policy/i,
   /create\s+(or\s+replace\s+)?view/i,
