@@ -75,9 +75,9 @@ async function writeData(db: Database): Promise<void> {
 }
 
 /**
- * Every table's rows as JSON, in key order: what must survive the upgrade unchanged. The keyword
- * data is derived, and since the document's title joined the chunks' keyword vector it changes
- * on upgrade: left out here, and checked against a recount below.
+ * Every table's rows as JSON, in key order: what must survive the upgrade unchanged. The chunks'
+ * keyword columns are derived, and since the document's title joined their keyword vector they
+ * change on upgrade: left out here, and checked against a recount below.
  */
 async function dataOf(db: Database): Promise<Row[]> {
   const tables = [
@@ -90,13 +90,14 @@ async function dataOf(db: Database): Promise<Row[]> {
     "tenant_usage",
     "audit_logs",
   ];
-  const derived = "- 'content_tsv' - 'title'";
   return await db.transaction(async (tx) => {
     const rows: Row[] = [];
     for (const table of tables) {
+      // Only the chunks' keyword columns are derived; a document's title must survive as is.
+      const derived = table === "chunks" ? " - 'content_tsv' - 'title'" : "";
       rows.push(
         ...await tx.query(
-          `select '${table}' as "table", (to_jsonb(t) ${derived})::text as row ` +
+          `select '${table}' as "table", (to_jsonb(t)${derived})::text as row ` +
             `from pgrag.${table} t order by 2`,
         ),
       );
